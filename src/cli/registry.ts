@@ -2,3 +2,5 @@
 import { register } from './commands';
 
 void register;
+register('ovsdb', 'OVSDB tools (codegen: TypeScript types from a schema)', async () => (await import('./ovsdb')).default);
+register('lab', 'N-node Open vSwitch lab in network namespaces (lab up N | lab down)', async () => (await import('./lab')).default);

@@ -177,6 +177,14 @@ export class OvsInstance {
     if (!this.opts.keepDir && !this.opts.dir) await rm(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * Leaves the daemons running after this process exits (the lab's `up` command hands them over to a later
+   * `lab down`, which stops them by PID). Stops the exit-time cleanup for this instance only.
+   */
+  detach(): void {
+    live.delete(this);
+  }
+
   /** Synchronous best-effort cleanup for process exit. */
   stopSync(): void {
     for (const pid of [this.vswitchdPid, this.ovsdbPid]) {

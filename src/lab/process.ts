@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** Result of a command run by the lab. */
@@ -51,14 +52,24 @@ export function runSyncQuiet(file: string, args: readonly string[]): void {
   }
 }
 
-/** True while a process with this PID exists. */
+/**
+ * True while a process with this PID exists and has not exited. A detached daemon that exited stays a zombie
+ * until its new parent (the container's PID 1, which may reap only now and then) collects it; a zombie counts
+ * as gone (`/proc/<pid>/stat` state `Z`).
+ */
 export function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Format: "pid (comm) S ..."; comm may contain spaces or parentheses, so read after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

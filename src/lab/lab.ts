@@ -1,0 +1,411 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NetNs } from './netns';
+import { OvsInstance } from './ovs-instance';
+import { run, runSyncQuiet, terminate } from './process';
+import { cidrHost, formatCidr, formatIpv4, macForIpv4, parseCidr } from '../topology/cidr';
+
+/** How a lab pod addresses itself. */
+export type PodAddressing =
+  /** A /24 address with a default route via the node's gateway address (what CNI plugins do). */
+  | 'cni'
+  /** An address with the whole cluster CIDR on-link (the original Kubernetes OVS design). */
+  | 'onlink';
+
+/** Options for {@link Lab.up}. */
+export interface LabOptions {
+  /** Number of nodes (1..200). */
+  nodes: number;
+  /** Pods per node (default 2, at most 200). */
+  podsPerNode?: number;
+  /** Lab directory (node dirs, `lab.json` state, `cluster.json`); default: a fresh temp directory. */
+  dir?: string;
+  /** Namespace name prefix (default `osl<random>`); keep it short. */
+  prefix?: string;
+  /** Cluster CIDR (default 10.244.0.0/16); node i gets `<cluster>.i.0/24`. Must be a /16. */
+  clusterCidr?: string;
+  tunnel?: 'gre' | 'vxlan';
+  mode?: 'routed' | 'classic';
+  /** MTU of the underlay links (default 1500). */
+  underlayMtu?: number;
+  /** Pod addressing (default `cni`). */
+  podAddressing?: PodAddressing;
+  /**
+   * Leave everything running when this process exits (the CLI's `lab up`); default false, in which case an
+   * exit handler stops what is still running.
+   */
+  persistent?: boolean;
+  /** Attaches a pod's node-side veth to `obr0` (routed mode). Default: {@link vsctlPodAttacher}. */
+  attachPod?: PodAttacher;
+}
+
+/** A lab pod: a namespace whose `eth0` is a veth whose peer (`port`) sits in its node's namespace. */
+export interface LabPod {
+  name: string;
+  netns: string;
+  /** The node-side veth name (the obr0 port in routed mode, a kbr0 member in classic mode). */
+  port: string;
+  ip: string;
+  mac: string;
+  mtu: number;
+}
+
+/** A lab node as recorded in the state file. */
+export interface LabNode {
+  name: string;
+  netns: string;
+  dir: string;
+  ovsdbPid: number;
+  vswitchdPid: number;
+  dbEndpoint: string;
+  openflowEndpoint: string;
+  underlayIp: string;
+  podCidr: string;
+  gatewayIp: string;
+  pods: LabPod[];
+}
+
+/** Everything `lab up` started, so that `lab down` stops exactly that, by PID. */
+export interface LabState {
+  version: 1;
+  prefix: string;
+  dir: string;
+  underlayNetns: string;
+  configPath: string;
+  clusterCidr: string;
+  tunnel: 'gre' | 'vxlan';
+  mode: 'routed' | 'classic';
+  underlayMtu: number;
+  podMtu: number;
+  podAddressing: PodAddressing;
+  nodes: LabNode[];
+}
+
+/** Attaches a pod's node-side interface to obr0 with the pod's Interface external_ids. */
+export type PodAttacher = (node: LabNode, pod: LabPod) => Promise<void>;
+
+/** The error thrown for bad lab arguments. */
+export class LabError extends Error {
+  override readonly name = 'LabError';
+  constructor(
+    readonly code: 'LAB_BAD_OPTIONS' | 'LAB_BAD_STATE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Default pod attacher: `ovs-vsctl add-port obr0 <port>` with `external_ids:pod-ip/pod-mac/pod-name` on the
+ * Interface. (The lab is allowed to run OVS programs; the library itself never does.)
+ */
+export const vsctlPodAttacher: PodAttacher = async (node, pod) => {
+  await run('ovs-vsctl', [
+    `--db=${node.dbEndpoint}`,
+    '--timeout=20',
+    '--may-exist',
+    'add-port',
+    'obr0',
+    pod.port,
+    '--',
+    'set',
+    'interface',
+    pod.port,
+    `external_ids:pod-ip=${pod.ip}`,
+    `external_ids:pod-mac=${pod.mac}`,
+    `external_ids:pod-name=${pod.name}`,
+  ]);
+};
+
+/** Encapsulation overhead (bytes) that the tunnel adds on top of the pod MTU. */
+function overhead(tunnel: 'gre' | 'vxlan'): number {
+  // Outer IPv4 (20) + GRE header with key (8) + inner Ethernet (14) = 42; VxLAN: IPv4 (20) + UDP (8) +
+  // VxLAN (8) + inner Ethernet (14) = 50.
+  return tunnel === 'gre' ? 42 : 50;
+}
+
+const live = new Set<Lab>();
+process.once('exit', () => {
+  for (const l of live) downSync(l.state);
+});
+
+/**
+ * An N-node Open vSwitch lab on one machine: per node a network namespace with its own ovsdb-server and
+ * ovs-vswitchd (userspace datapath), a `br-phy` netdev bridge holding the node's underlay address, veths into
+ * a Linux bridge in an "underlay" namespace, and pods as namespaces. Writes a matching cluster config.
+ */
+export class Lab {
+  private constructor(readonly state: LabState) {}
+
+  /** Path of the state file. */
+  get statePath(): string {
+    return join(this.state.dir, 'lab.json');
+  }
+
+  /** Brings a lab up. On failure everything started so far is stopped again. */
+  static async up(opts: LabOptions): Promise<Lab> {
+    const n = opts.nodes;
+    const podsPer = opts.podsPerNode ?? 2;
+    if (!Number.isInteger(n) || n < 1 || n > 200)
+      throw new LabError('LAB_BAD_OPTIONS', `nodes must be an integer 1..200, got ${n}`);
+    if (!Number.isInteger(podsPer) || podsPer < 0 || podsPer > 200)
+      throw new LabError('LAB_BAD_OPTIONS', `podsPerNode must be an integer 0..200, got ${podsPer}`);
+    const cluster = parseCidr(opts.clusterCidr ?? '10.244.0.0/16');
+    if (!cluster || cluster.prefix !== 16)
+      throw new LabError('LAB_BAD_OPTIONS', `clusterCidr must be a /16, got ${opts.clusterCidr}`);
+    const tunnel = opts.tunnel ?? 'gre';
+    const mode = opts.mode ?? 'routed';
+    const underlayMtu = opts.underlayMtu ?? 1500;
+    const podMtu = underlayMtu - overhead(tunnel);
+    const prefix = opts.prefix ?? `osl${Math.random().toString(36).slice(2, 7)}`;
+    const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'ovs-sdn-lab-')));
+    await mkdir(dir, { recursive: true });
+    const state: LabState = {
+      version: 1,
+      prefix,
+      dir,
+      underlayNetns: `${prefix}-ul`,
+      configPath: join(dir, 'cluster.json'),
+      clusterCidr: formatCidr(cluster),
+      tunnel,
+      mode,
+      underlayMtu,
+      podMtu,
+      podAddressing: opts.podAddressing ?? 'cni',
+      nodes: [],
+    };
+    for (let i = 1; i <= n; i++) {
+      const podCidr = { base: cidrHost(cluster, i * 256), prefix: 24 };
+      const gw = cidrHost(podCidr, 1);
+      const nodeDir = join(dir, `node${i}`);
+      const pods: LabPod[] = [];
+      for (let j = 1; j <= podsPer; j++) {
+        const ip = cidrHost(podCidr, 1 + j);
+        pods.push({
+          name: `pod${i}-${j}`,
+          netns: `${prefix}-n${i}p${j}`,
+          port: `n${i}p${j}`,
+          ip: formatIpv4(ip),
+          mac: macForIpv4(ip),
+          mtu: podMtu,
+        });
+      }
+      state.nodes.push({
+        name: `node${i}`,
+        netns: `${prefix}-n${i}`,
+        dir: nodeDir,
+        ovsdbPid: 0,
+        vswitchdPid: 0,
+        dbEndpoint: `unix:${join(nodeDir, 'db.sock')}`,
+        openflowEndpoint: `unix:${join(nodeDir, 'obr0.mgmt')}`,
+        underlayIp: `172.31.255.${i}`,
+        podCidr: formatCidr(podCidr),
+        gatewayIp: formatIpv4(gw),
+        pods,
+      });
+    }
+    const lab = new Lab(state);
+    if (!opts.persistent) live.add(lab);
+    try {
+      await writeState(lab);
+      const ul = await NetNs.create(state.underlayNetns);
+      await ul.exec('ip', ['link', 'add', 'ulbr', 'type', 'bridge']);
+      await ul.exec('ip', ['link', 'set', 'ulbr', 'up']);
+      await Promise.all(state.nodes.map((node) => lab.startNode(node, opts.attachPod ?? vsctlPodAttacher)));
+      await writeState(lab);
+      await writeFile(state.configPath, `${JSON.stringify(lab.clusterConfig(), null, 2)}\n`);
+      return lab;
+    } catch (e) {
+      await lab.down();
+      throw e;
+    }
+  }
+
+  /** Reads a lab state file written by {@link Lab.up}. */
+  static async load(dir: string): Promise<Lab> {
+    const path = join(dir, 'lab.json');
+    let state: LabState;
+    try {
+      state = JSON.parse(await readFile(path, 'utf8')) as LabState;
+    } catch (e) {
+      throw new LabError('LAB_BAD_STATE', `cannot read lab state ${path}: ${(e as Error).message}`);
+    }
+    if (state?.version !== 1 || !Array.isArray(state.nodes))
+      throw new LabError('LAB_BAD_STATE', `${path} is not a lab state file`);
+    return new Lab(state);
+  }
+
+  /** The cluster config (the JSON that `ovs-sdn overlay --config` reads) matching this lab. */
+  clusterConfig(): Record<string, unknown> {
+    const s = this.state;
+    return {
+      clusterCidr: s.clusterCidr,
+      tunnel: s.tunnel,
+      mode: s.mode,
+      datapathType: 'netdev',
+      underlayMtu: s.underlayMtu,
+      nodes: s.nodes.map((n) => ({ name: n.name, ovsdb: n.dbEndpoint, underlayIp: n.underlayIp, podCidr: n.podCidr })),
+    };
+  }
+
+  /** Runs a program inside a namespace of this lab. */
+  exec(netns: string, file: string, args: readonly string[], timeoutMs?: number) {
+    return run('ip', ['netns', 'exec', netns, file, ...args], { timeoutMs });
+  }
+
+  /** Pings once from a namespace; resolves true when a reply came back within `timeoutS` seconds. */
+  async ping(netns: string, dst: string, opts: { timeoutS?: number; size?: number; dontFragment?: boolean } = {}) {
+    const args = ['-n', '-q', '-c', '1', '-W', String(opts.timeoutS ?? 1)];
+    if (opts.size !== undefined) args.push('-s', String(opts.size));
+    if (opts.dontFragment) args.push('-M', 'do');
+    args.push(dst);
+    try {
+      await this.exec(netns, 'ping', args, ((opts.timeoutS ?? 1) + 5) * 1000);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Adds one more node (with its pods) to a running lab and rewrites the state and cluster config. */
+  async addNode(attachPod: PodAttacher = vsctlPodAttacher, podsPerNode = 2): Promise<LabNode> {
+    const s = this.state;
+    const i = Math.max(0, ...s.nodes.map((n) => Number(n.name.replace('node', '')))) + 1;
+    const cluster = parseCidr(s.clusterCidr);
+    if (!cluster) throw new LabError('LAB_BAD_STATE', `bad clusterCidr ${s.clusterCidr}`);
+    const podCidr = { base: cidrHost(cluster, i * 256), prefix: 24 };
+    const nodeDir = join(s.dir, `node${i}`);
+    const node: LabNode = {
+      name: `node${i}`,
+      netns: `${s.prefix}-n${i}`,
+      dir: nodeDir,
+      ovsdbPid: 0,
+      vswitchdPid: 0,
+      dbEndpoint: `unix:${join(nodeDir, 'db.sock')}`,
+      openflowEndpoint: `unix:${join(nodeDir, 'obr0.mgmt')}`,
+      underlayIp: `172.31.255.${i}`,
+      podCidr: formatCidr(podCidr),
+      gatewayIp: formatIpv4(cidrHost(podCidr, 1)),
+      pods: Array.from({ length: podsPerNode }, (_, k) => {
+        const ip = cidrHost(podCidr, 2 + k);
+        return {
+          name: `pod${i}-${k + 1}`,
+          netns: `${s.prefix}-n${i}p${k + 1}`,
+          port: `n${i}p${k + 1}`,
+          ip: formatIpv4(ip),
+          mac: macForIpv4(ip),
+          mtu: s.podMtu,
+        };
+      }),
+    };
+    s.nodes.push(node);
+    await writeState(this);
+    await this.startNode(node, attachPod);
+    await writeState(this);
+    await writeFile(s.configPath, `${JSON.stringify(this.clusterConfig(), null, 2)}\n`);
+    return node;
+  }
+
+  /** Stops one node's daemons and deletes its namespaces (pods included); rewrites state and config. */
+  async removeNode(name: string): Promise<void> {
+    const s = this.state;
+    const node = s.nodes.find((n) => n.name === name);
+    if (!node) throw new LabError('LAB_BAD_OPTIONS', `no lab node ${name}`);
+    await stopNode(node);
+    await run('ip', ['-n', s.underlayNetns, 'link', 'del', node.name]).catch(() => undefined);
+    s.nodes = s.nodes.filter((n) => n !== node);
+    await writeState(this);
+    await writeFile(s.configPath, `${JSON.stringify(this.clusterConfig(), null, 2)}\n`);
+  }
+
+  /** Stops everything this lab started (by PID), deletes its namespaces and its directory. */
+  async down(): Promise<void> {
+    live.delete(this);
+    const s = this.state;
+    await Promise.all(s.nodes.map(stopNode));
+    await NetNs.attach(s.underlayNetns).delete();
+    await rm(s.dir, { recursive: true, force: true });
+  }
+
+  private async startNode(node: LabNode, attachPod: PodAttacher): Promise<void> {
+    const s = this.state;
+    await mkdir(node.dir, { recursive: true });
+    const ovs = await OvsInstance.start({ netns: node.netns, dir: node.dir, keepDir: true });
+    ovs.detach(); // the lab owns the PIDs from here on (state file + exit handler)
+    node.ovsdbPid = ovs.ovsdbPid;
+    node.vswitchdPid = ovs.vswitchdPid;
+    const ns = ovs.netns;
+    // Underlay: veth <node name> (underlay namespace, in ulbr) <-> ul0 (node namespace, in br-phy).
+    await run('ip', ['-n', s.underlayNetns, 'link', 'add', node.name, 'mtu', String(s.underlayMtu), 'type', 'veth',
+      'peer', 'name', 'ul0', 'mtu', String(s.underlayMtu), 'netns', node.netns]);
+    await run('ip', ['-n', s.underlayNetns, 'link', 'set', node.name, 'master', 'ulbr', 'up']);
+    await run('ip', ['-n', node.netns, 'link', 'set', 'ul0', 'up']);
+    await ovs.vsctl('add-br', 'br-phy', '--', 'set', 'bridge', 'br-phy', 'datapath_type=netdev', '--',
+      'add-port', 'br-phy', 'ul0');
+    await run('ip', ['-n', node.netns, 'addr', 'add', `${node.underlayIp}/24`, 'dev', 'br-phy']);
+    await run('ip', ['-n', node.netns, 'link', 'set', 'br-phy', 'up']);
+    if (s.mode === 'routed') {
+      // A bare obr0 so that pods can be attached; the overlay adopts it and sets the rest.
+      await ovs.vsctl('add-br', 'obr0', '--', 'set', 'bridge', 'obr0', 'datapath_type=netdev', 'fail_mode=secure',
+        'protocols=OpenFlow13');
+    } else {
+      await ns.exec('ip', ['link', 'add', 'kbr0', 'type', 'bridge']);
+      await ns.exec('ip', ['link', 'set', 'kbr0', 'up']);
+    }
+    const gw = node.gatewayIp;
+    for (const pod of node.pods) {
+      await NetNs.create(pod.netns);
+      await run('ip', ['-n', pod.netns, 'link', 'add', 'eth0', 'mtu', String(pod.mtu), 'address', pod.mac, 'type',
+        'veth', 'peer', 'name', pod.port, 'mtu', String(pod.mtu), 'netns', node.netns]);
+      await run('ip', ['-n', pod.netns, 'addr', 'add', `${pod.ip}/${s.podAddressing === 'cni' ? 24 : 16}`, 'dev', 'eth0']);
+      await run('ip', ['-n', pod.netns, 'link', 'set', 'eth0', 'up']);
+      if (s.podAddressing === 'cni') await run('ip', ['-n', pod.netns, 'route', 'add', 'default', 'via', gw]);
+      if (s.mode === 'classic') await run('ip', ['-n', node.netns, 'link', 'set', pod.port, 'master', 'kbr0', 'up']);
+      else {
+        await run('ip', ['-n', node.netns, 'link', 'set', pod.port, 'up']);
+        await attachPod(node, pod);
+      }
+    }
+  }
+}
+
+async function writeState(lab: Lab): Promise<void> {
+  await writeFile(lab.statePath, `${JSON.stringify(lab.state, null, 2)}\n`);
+}
+
+/** True when `pid` is still the daemon we started for `dir` (guards against PID reuse). */
+function isOurDaemon(pid: number, dir: string): boolean {
+  if (!pid) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+  } catch {
+    return false;
+  }
+}
+
+async function stopNode(node: LabNode): Promise<void> {
+  await Promise.all(
+    [node.vswitchdPid, node.ovsdbPid].filter((pid) => isOurDaemon(pid, node.dir)).map((pid) => terminate(pid, 2000)),
+  );
+  await Promise.all([...node.pods.map((p) => p.netns), node.netns].map((n) => NetNs.attach(n).delete()));
+}
+
+function downSync(s: LabState): void {
+  for (const node of s.nodes) {
+    for (const pid of [node.vswitchdPid, node.ovsdbPid]) {
+      if (isOurDaemon(pid, node.dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    for (const p of node.pods) runSyncQuiet('ip', ['netns', 'del', p.netns]);
+    runSyncQuiet('ip', ['netns', 'del', node.netns]);
+  }
+  runSyncQuiet('ip', ['netns', 'del', s.underlayNetns]);
+  runSyncQuiet('rm', ['-rf', s.dir]);
+}
