@@ -80,13 +80,13 @@ export function parseOvsdbEndpointList(text: string): OvsdbActiveEndpoint[] {
   if (items.length === 0) throw new OvsdbEndpointError('no endpoint given', text);
   return items.map((x) => {
     const e = parseOvsdbEndpoint(x);
-    if (!isActiveEndpoint(e)) throw new OvsdbEndpointError('a passive endpoint cannot be connected to', x);
+    if (!isOvsdbActiveEndpoint(e)) throw new OvsdbEndpointError('a passive endpoint cannot be connected to', x);
     return e;
   });
 }
 
 /** True for tcp/ssl/unix. */
-export function isActiveEndpoint(e: OvsdbEndpoint): e is OvsdbActiveEndpoint {
+export function isOvsdbActiveEndpoint(e: OvsdbEndpoint): e is OvsdbActiveEndpoint {
   return e.kind === 'tcp' || e.kind === 'ssl' || e.kind === 'unix';
 }
 

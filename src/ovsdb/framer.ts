@@ -10,20 +10,20 @@
  * Integers beyond 2^53 (e.g. Interface statistics, RFC 7047 `integer` is 64-bit) cannot survive
  * `JSON.parse`. While scanning, the splitter notes whether a message holds a numeric literal of 16 or more
  * digits; only such messages take a slower parser that decodes unsafe integers as `bigint`.
- * {@link encodeJson} writes `bigint`s back as bare integers.
+ * {@link ovsdbJsonStringify} writes `bigint`s back as bare integers.
  */
 import { OvsdbFramingError } from './errors';
 
-/** Limits of {@link JsonFramer}. */
-export interface JsonFramerOptions {
+/** Limits of {@link OvsdbJsonFramer}. */
+export interface OvsdbJsonFramerOptions {
   /** Largest accepted JSON text in bytes (default 64 MiB). */
   maxMessageBytes?: number;
   /** Deepest accepted nesting of objects/arrays (default 128). */
   maxDepth?: number;
 }
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_MAX_DEPTH = 128;
+export const OVSDB_DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+export const OVSDB_DEFAULT_MAX_DEPTH = 128;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -39,7 +39,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * complete values found so far. After an {@link OvsdbFramingError} the framer is dead: every later call
  * throws the same error.
  */
-export class JsonFramer {
+export class OvsdbJsonFramer {
   readonly maxMessageBytes: number;
   readonly maxDepth: number;
 
@@ -56,9 +56,9 @@ export class JsonFramer {
   private streamOffset = 0;
   private failed: OvsdbFramingError | undefined;
 
-  constructor(opts: JsonFramerOptions = {}) {
-    this.maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  constructor(opts: OvsdbJsonFramerOptions = {}) {
+    this.maxMessageBytes = opts.maxMessageBytes ?? OVSDB_DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxDepth = opts.maxDepth ?? OVSDB_DEFAULT_MAX_DEPTH;
   }
 
   /** Bytes of an incomplete message currently buffered. */
@@ -187,7 +187,7 @@ export class JsonFramer {
       throw new OvsdbFramingError('OVSDB_BAD_JSON', 'message is not valid UTF-8', offset);
     }
     try {
-      return this.longNumber ? parseJsonBig(text) : JSON.parse(text);
+      return this.longNumber ? ovsdbJsonParse(text) : JSON.parse(text);
     } catch (e) {
       throw new OvsdbFramingError('OVSDB_BAD_JSON', `malformed JSON: ${(e as Error).message}`, offset, {
         excerpt: text.length > 120 ? `${text.slice(0, 120)}...` : text,
@@ -204,7 +204,7 @@ export class JsonFramer {
  * exponent) whose value is not a safe integer is returned as a `bigint`. Throws `SyntaxError` on bad input.
  * Nesting depth is bounded by the caller (the framer checks it before calling).
  */
-export function parseJsonBig(text: string): unknown {
+export function ovsdbJsonParse(text: string): unknown {
   const p = new BigJsonParser(text);
   p.ws();
   const v = p.value();
@@ -337,7 +337,7 @@ class BigJsonParser {
  * Serializes a value as one JSON text. `bigint`s are written as bare integer literals (RFC 7047 `integer`
  * is 64-bit). The common case (no bigint) is a single `JSON.stringify`.
  */
-export function encodeJson(value: unknown): string {
+export function ovsdbJsonStringify(value: unknown): string {
   try {
     return JSON.stringify(value);
   } catch (e) {

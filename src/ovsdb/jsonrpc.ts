@@ -24,7 +24,7 @@ import {
   OvsdbTimeoutError,
   rpcErrorFromReply,
 } from './errors';
-import { JsonFramer, type JsonFramerOptions, encodeJson } from './framer';
+import { OvsdbJsonFramer, type OvsdbJsonFramerOptions, ovsdbJsonStringify } from './framer';
 
 /** A notification (a JSON-RPC request with a null id) received from the peer. */
 export interface OvsdbNotification {
@@ -33,7 +33,7 @@ export interface OvsdbNotification {
 }
 
 /** Options of {@link OvsdbJsonRpc}. */
-export interface OvsdbJsonRpcOptions extends JsonFramerOptions {
+export interface OvsdbJsonRpcOptions extends OvsdbJsonFramerOptions {
   /** Default per-request timeout in ms (0 = none; default 60 s). */
   requestTimeoutMs?: number;
   /** Inactivity probe interval in ms (0 = off, the default). */
@@ -72,7 +72,7 @@ export interface OvsdbPendingRequest {
  * (re)connection.
  */
 export class OvsdbJsonRpc {
-  private readonly framer: JsonFramer;
+  private readonly framer: OvsdbJsonFramer;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private readonly notificationSubject = new Subject<OvsdbNotification>();
@@ -94,7 +94,7 @@ export class OvsdbJsonRpc {
     private readonly socket: Duplex,
     opts: OvsdbJsonRpcOptions = {},
   ) {
-    this.framer = new JsonFramer(opts);
+    this.framer = new OvsdbJsonFramer(opts);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
     this.probeIntervalMs = opts.probeIntervalMs ?? 0;
     this.peerName = opts.peerName ?? 'peer';
@@ -177,7 +177,7 @@ export class OvsdbJsonRpc {
   private send(msg: unknown): void {
     let text: string;
     try {
-      text = encodeJson(msg);
+      text = ovsdbJsonStringify(msg);
     } catch (e) {
       throw new OvsdbProtocolError(`cannot encode message: ${(e as Error).message}`, { peer: this.peerName });
     }

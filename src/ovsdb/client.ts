@@ -1,0 +1,698 @@
+/**
+ * The raw OVSDB client: every RFC 7047 method plus the Open vSwitch extensions, JSON in and JSON out, with
+ * reconnect and exponential backoff. After a reconnect every monitor and lock registered through this client
+ * is re-established automatically, and {@link OvsdbMonitor.events} tells the replica layer so it can
+ * re-sync.
+ *
+ * Requests are never queued across connections: a request issued while disconnected, or pending when the
+ * connection drops, rejects with OVSDB_DISCONNECTED and is never re-sent (a transaction is never split).
+ */
+import { BehaviorSubject, Observable, Subject, type Subscription, filter, map } from 'rxjs';
+import {
+  type OvsdbActiveEndpoint,
+  type OvsdbPassiveEndpoint,
+  formatOvsdbEndpoint,
+  isOvsdbActiveEndpoint,
+  parseOvsdbEndpoint,
+  parseOvsdbEndpointList,
+} from './endpoint';
+import {
+  OvsdbConnectionClosedError,
+  OvsdbEndpointError,
+  OvsdbNotLeaderError,
+  OvsdbProtocolError,
+  OvsdbUnknownDatabaseError,
+  transactionErrorFromResult,
+} from './errors';
+import { ovsdbJsonStringify } from './framer';
+import { type OvsdbJsonRpcOptions, type OvsdbNotification, OvsdbJsonRpc, type OvsdbRequestOptions } from './jsonrpc';
+import { type OvsdbSocket, type OvsdbTlsOptions, OvsdbListener, openOvsdbSocket } from './transport';
+import { type OvsdbServerDatabase, readOvsdbServerDatabases } from './server-db';
+
+/** Reconnect policy: exponential backoff between `initialDelayMs` and `maxDelayMs`. */
+export interface OvsdbReconnectOptions {
+  /** First delay after a drop (default 100 ms). */
+  initialDelayMs?: number;
+  /** Longest delay (default 8 s, as OVS's reconnect module). */
+  maxDelayMs?: number;
+  /** Growth factor (default 2). */
+  factor?: number;
+  /** Random spread added to each delay, as a fraction of it (default 0.2). */
+  jitter?: number;
+}
+
+/** Options of {@link OvsdbClient.connect}. */
+export interface OvsdbClientOptions extends OvsdbJsonRpcOptions {
+  /** Key, certificate and CA for `ssl:` endpoints (made by `ovs-pki`). */
+  tls?: OvsdbTlsOptions;
+  /** Connect (and TLS handshake) timeout per attempt, ms (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Reconnect after a drop (default on). `false` closes the client when the connection drops. */
+  reconnect?: boolean | OvsdbReconnectOptions;
+  /**
+   * Clustered databases: only accept a server that is the cluster leader for {@link database} (checked in
+   * the `_Server` database, like OVS's IDL `leader_only`); other remotes in the list are tried in turn.
+   * While connected, the client watches `_Server` and reconnects if the server stops being the leader.
+   */
+  leaderOnly?: boolean;
+  /** The database `leaderOnly` checks (default `Open_vSwitch`). */
+  database?: string;
+}
+
+/** Connection state of an {@link OvsdbClient}. */
+export type OvsdbConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** Which monitor method to use (RFC 7047 4.1.5 `monitor`; OVS extensions `monitor_cond`, `monitor_cond_since`). */
+export type OvsdbMonitorMethod = 'monitor' | 'monitor_cond' | 'monitor_cond_since';
+
+/** Options of {@link OvsdbClient.monitor}. */
+export interface OvsdbMonitorOptions {
+  /** Default `monitor_cond` (updates arrive as `update2`). */
+  method?: OvsdbMonitorMethod;
+  /** The monitor id (`json-value`, RFC 7047 4.1.5). Default: a fresh string. */
+  id?: string;
+  /** `monitor_cond_since` only: resume after this transaction id (default: the all-zero uuid = full dump). */
+  lastTxnId?: string;
+}
+
+/**
+ * An event of a monitor, in wire order:
+ * - `initial`: the reply to the monitor request: the first one, or (`resync: true`) the reply after the
+ *   client re-established the monitor on a new connection. For `monitor_cond_since`, `found` says whether
+ *   the server could resume from the last transaction id (then `updates` holds only the changes since);
+ *   otherwise `updates` is a full dump and the consumer must replace its state.
+ * - `update`: an `update`/`update2`/`update3` notification.
+ */
+export type OvsdbMonitorEvent =
+  | { kind: 'initial'; resync: boolean; found: boolean; lastTxnId: string | undefined; updates: Record<string, unknown> }
+  | {
+      kind: 'update';
+      notification: 'update' | 'update2' | 'update3';
+      lastTxnId: string | undefined;
+      updates: Record<string, unknown>;
+    };
+
+/** The all-zero uuid: `monitor_cond_since` with it asks for a full dump. */
+export const OVSDB_ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * A monitor registered on an {@link OvsdbClient}. It survives reconnects: the client re-sends it (for
+ * `monitor_cond_since` from the last transaction id seen) and emits a new `initial` event.
+ */
+export class OvsdbMonitor {
+  private readonly subject = new Subject<OvsdbMonitorEvent>();
+  private buffer: OvsdbMonitorEvent[] | undefined = [];
+  /** The last transaction id seen (monitor_cond_since / update3). */
+  lastTxnId: string | undefined;
+  private active = true;
+
+  private ended: { error?: unknown } | undefined;
+
+  /**
+   * The monitor's events. Events are buffered until the first subscription, so the first subscriber sees
+   * everything from the initial reply on; later subscribers see events from the moment they subscribe.
+   * Errors if the monitor cannot be re-established after a reconnect; completes on cancel or client close.
+   */
+  readonly events: Observable<OvsdbMonitorEvent> = new Observable<OvsdbMonitorEvent>((sub) => {
+    const buf = this.buffer;
+    this.buffer = undefined;
+    if (buf) for (const e of buf) sub.next(e);
+    if (this.ended) {
+      if ('error' in this.ended) sub.error(this.ended.error);
+      else sub.complete();
+      return undefined;
+    }
+    return this.subject.subscribe(sub);
+  });
+
+  constructor(
+    private readonly client: OvsdbClient,
+    /** Database name. */
+    readonly db: string,
+    /** Monitor id as sent. */
+    readonly id: string,
+    /** Monitor method. */
+    readonly method: OvsdbMonitorMethod,
+    /** Current monitor requests (RFC 7047 `<monitor-requests>`; updated by {@link change}). */
+    public requests: Record<string, unknown>,
+    /** The first reply's `initial` event. */
+    public initial: Extract<OvsdbMonitorEvent, { kind: 'initial' }> | undefined,
+  ) {}
+
+  /** False after {@link cancel} or when the client closed. */
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** @internal */
+  emit(e: OvsdbMonitorEvent): void {
+    if (!this.active) return;
+    if (e.lastTxnId !== undefined) this.lastTxnId = e.lastTxnId;
+    if (this.buffer) this.buffer.push(e);
+    else this.subject.next(e);
+  }
+
+  /** @internal */
+  end(err?: unknown): void {
+    if (!this.active) return;
+    this.active = false;
+    this.ended = err === undefined ? {} : { error: err };
+    if (err !== undefined) this.subject.error(err);
+    else this.subject.complete();
+  }
+
+  /**
+   * `monitor_cond_change` (OVS extension): replaces the conditions (and/or columns) of this monitor's tables.
+   * `requests` maps table names to `<monitor-cond-request>` objects (`{"where": [...], "columns": [...]}`).
+   */
+  async change(requests: Record<string, unknown>): Promise<void> {
+    if (this.method === 'monitor') {
+      throw new OvsdbProtocolError('monitor_cond_change needs a monitor_cond or monitor_cond_since monitor', { id: this.id });
+    }
+    await this.client.request('monitor_cond_change', [this.id, this.id, requests]);
+    this.requests = { ...this.requests, ...requests };
+  }
+
+  /** `monitor_cancel` (RFC 7047 4.1.7) and forget the registration. */
+  async cancel(): Promise<void> {
+    this.client.unregisterMonitor(this);
+    this.end();
+    if (this.client.state === 'connected') await this.client.request('monitor_cancel', [this.id]);
+  }
+}
+
+/** A lock registered with {@link OvsdbClient.lock} / {@link OvsdbClient.steal}. */
+interface LockReg {
+  name: string;
+}
+
+let monitorCounter = 0;
+
+/**
+ * An OVSDB client connection (active, with reconnect), or a session accepted on a passive endpoint
+ * (see {@link OvsdbClient.listen}; no reconnect, the server dials again).
+ */
+export class OvsdbClient {
+  private peer: OvsdbJsonRpc | undefined;
+  private readonly stateSubject = new BehaviorSubject<OvsdbConnectionState>('connecting');
+  private readonly notificationSubject = new Subject<OvsdbNotification>();
+  private readonly reconnectedSubject = new Subject<{ endpoint: string; attempt: number }>();
+  private readonly monitors = new Map<string, OvsdbMonitor>();
+  private readonly locks = new Map<string, LockReg>();
+  private dbChangeAware = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private delay = 0;
+  private remoteIndex = 0;
+  private sessionCount = 0;
+  private closing = false;
+  private leaderWatch: Subscription | undefined;
+  private currentEndpointText: string | undefined;
+
+  /** Connection state over time (starts with the current state). */
+  readonly state$: Observable<OvsdbConnectionState> = this.stateSubject.asObservable();
+  /** Every notification from the server (all sessions), in order. */
+  readonly notifications$: Observable<OvsdbNotification> = this.notificationSubject.asObservable();
+  /** `locked` notifications (RFC 7047 4.1.9): the name of a lock we now own. */
+  readonly locked$: Observable<string> = this.notificationSubject.pipe(
+    filter((n) => n.method === 'locked'),
+    map((n) => String(n.params[0])),
+  );
+  /** `stolen` notifications (RFC 7047 4.1.10): the name of a lock another client stole from us. */
+  readonly stolen$: Observable<string> = this.notificationSubject.pipe(
+    filter((n) => n.method === 'stolen'),
+    map((n) => String(n.params[0])),
+  );
+  /**
+   * Emits after each successful reconnect, once every registered monitor, lock and set_db_change_aware has
+   * been re-established (each monitor's `initial` event with `resync: true` precedes it).
+   */
+  readonly reconnected$: Observable<{ endpoint: string; attempt: number }> = this.reconnectedSubject.asObservable();
+
+  private constructor(
+    private readonly remotes: OvsdbActiveEndpoint[],
+    private readonly opts: OvsdbClientOptions,
+  ) {}
+
+  /**
+   * Connects to `endpoint` (OVS syntax, e.g. `unix:/run/openvswitch/db.sock`, `tcp:127.0.0.1:6640`,
+   * `ssl:10.0.0.1:6640`, or a comma-separated list of cluster members). Each remote in the list is tried
+   * once; rejects with the last failure (OVSDB_CONNECT_FAILED, OVSDB_TLS, OVSDB_NOT_LEADER) if none works.
+   * Once connected, a drop triggers reconnects with backoff unless `reconnect: false`.
+   */
+  static async connect(endpoint: string | OvsdbActiveEndpoint | OvsdbActiveEndpoint[], opts: OvsdbClientOptions = {}): Promise<OvsdbClient> {
+    const remotes =
+      typeof endpoint === 'string' ? parseOvsdbEndpointList(endpoint) : Array.isArray(endpoint) ? endpoint : [endpoint];
+    if (remotes.length === 0) throw new OvsdbEndpointError('no endpoint given', String(endpoint));
+    const c = new OvsdbClient(remotes, opts);
+    let lastErr: unknown;
+    for (let i = 0; i < remotes.length; i++) {
+      try {
+        await c.establish(remotes[i], false);
+        c.remoteIndex = i;
+        return c;
+      } catch (e) {
+        lastErr = e;
+      }
+    }
+    c.stateSubject.next('closed');
+    c.stateSubject.complete();
+    throw lastErr;
+  }
+
+  /**
+   * Listens on a passive endpoint (`ptcp:PORT[:IP]`, `pssl:PORT[:IP]`, `punix:PATH`) for OVSDB servers that
+   * dial in (`ovs-vsctl set-manager`). Each accepted connection becomes an {@link OvsdbClient} session
+   * (no reconnect: when it drops it is closed; the server will dial again and appear as a new session).
+   */
+  static async listen(endpoint: string | OvsdbPassiveEndpoint, opts: OvsdbClientOptions = {}): Promise<OvsdbManager> {
+    const ep = typeof endpoint === 'string' ? parseOvsdbEndpoint(endpoint) : endpoint;
+    if (isOvsdbActiveEndpoint(ep)) throw new OvsdbEndpointError('listen needs a passive endpoint (ptcp:, pssl:, punix:)', formatOvsdbEndpoint(ep));
+    const listener = await OvsdbListener.listen(ep, { tls: opts.tls });
+    return new OvsdbManager(listener, opts);
+  }
+
+  /** @internal Wraps an accepted socket. */
+  static fromSocket(socket: OvsdbSocket, name: string, opts: OvsdbClientOptions = {}): OvsdbClient {
+    const c = new OvsdbClient([], { ...opts, reconnect: false });
+    c.attach(new OvsdbJsonRpc(socket, { ...opts, peerName: name }), name);
+    return c;
+  }
+
+  /** Current connection state. */
+  get state(): OvsdbConnectionState {
+    return this.stateSubject.value;
+  }
+
+  /** The endpoint of the current (or last) connection. */
+  get endpoint(): string | undefined {
+    return this.currentEndpointText;
+  }
+
+  /** The JSON-RPC peer of the current connection (undefined while disconnected). */
+  get rpc(): OvsdbJsonRpc | undefined {
+    return this.peer?.open ? this.peer : undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Connection management.
+
+  private async establish(ep: OvsdbActiveEndpoint, isReconnect: boolean): Promise<void> {
+    const name = formatOvsdbEndpoint(ep);
+    const sock = await openOvsdbSocket(ep, { tls: this.opts.tls, connectTimeoutMs: this.opts.connectTimeoutMs });
+    if (this.closing) {
+      sock.destroy();
+      throw new OvsdbConnectionClosedError('client closed', { endpoint: name });
+    }
+    const peer = new OvsdbJsonRpc(sock, { ...this.opts, peerName: name });
+    try {
+      if (this.opts.leaderOnly) await this.checkLeader(peer, name);
+      if (isReconnect) await this.restore(peer);
+    } catch (e) {
+      peer.close();
+      throw e;
+    }
+    this.attach(peer, name);
+    if (this.opts.leaderOnly) this.watchLeader(peer);
+    if (isReconnect) this.reconnectedSubject.next({ endpoint: name, attempt: this.sessionCount });
+  }
+
+  private attach(peer: OvsdbJsonRpc, name: string): void {
+    this.peer = peer;
+    this.currentEndpointText = name;
+    this.sessionCount++;
+    this.delay = 0;
+    peer.notifications.subscribe((n) => this.onNotification(n));
+    void peer.closed.then(() => this.onPeerClosed(peer));
+    this.stateSubject.next('connected');
+  }
+
+  private async checkLeader(peer: OvsdbJsonRpc, name: string): Promise<void> {
+    const db = this.opts.database ?? 'Open_vSwitch';
+    let rows: OvsdbServerDatabase[];
+    try {
+      rows = await readOvsdbServerDatabases((m, p) => peer.request(m, p));
+    } catch (e) {
+      if (e instanceof OvsdbUnknownDatabaseError) return; // no _Server database: not a clustered server
+      throw e;
+    }
+    const row = rows.find((r) => r.name === db);
+    if (!row) throw new OvsdbNotLeaderError(`${name} does not serve database ${db}`, { endpoint: name, database: db });
+    if (row.model === 'clustered' && !(row.leader && row.connected)) {
+      throw new OvsdbNotLeaderError(`${name} is not the leader of clustered database ${db}`, { endpoint: name, database: db });
+    }
+  }
+
+  /** With leaderOnly: monitor `_Server.Database` and drop the connection when the server stops being leader. */
+  private watchLeader(peer: OvsdbJsonRpc): void {
+    const db = this.opts.database ?? 'Open_vSwitch';
+    const id = `leader-watch-${++monitorCounter}`;
+    const check = (upd: unknown) => {
+      const t = (upd as Record<string, Record<string, { new?: Record<string, unknown> }>>)?.Database;
+      if (!t) return;
+      for (const r of Object.values(t)) {
+        const row = r?.new;
+        if (row && row.name === db && row.model === 'clustered' && (row.leader === false || row.connected === false)) {
+          peer.close();
+        }
+      }
+    };
+    const sub = peer.notifications.subscribe((n) => {
+      if (n.method === 'update' && n.params[0] === id) check(n.params[1]);
+    });
+    this.leaderWatch = sub;
+    peer
+      .request('monitor', ['_Server', id, { Database: { columns: ['name', 'model', 'leader', 'connected'] } }], {
+        onResult: check,
+      })
+      .catch(() => undefined);
+  }
+
+  /** Re-registers monitors, locks and db-change-awareness on a fresh connection (before it goes live). */
+  private async restore(peer: OvsdbJsonRpc): Promise<void> {
+    // Route notifications that arrive during restore to the monitors already.
+    const early = peer.notifications.subscribe((n) => this.onNotification(n));
+    try {
+      if (this.dbChangeAware) await peer.request('set_db_change_aware', [true]);
+      for (const m of [...this.monitors.values()]) {
+        try {
+          await this.sendMonitor(peer, m, true);
+        } catch (e) {
+          if (e instanceof OvsdbConnectionClosedError) throw e;
+          this.monitors.delete(m.id);
+          m.end(e);
+        }
+      }
+      for (const l of this.locks.values()) {
+        // RFC 7047 4.1.8: re-request the lock; `locked` follows when granted.
+        const r = (await peer.request('lock', [l.name])) as { locked?: boolean } | null;
+        if (r && r.locked === true) this.notificationSubject.next({ method: 'locked', params: [l.name] });
+      }
+    } finally {
+      early.unsubscribe();
+    }
+  }
+
+  private onPeerClosed(peer: OvsdbJsonRpc): void {
+    if (peer !== this.peer) return;
+    this.leaderWatch?.unsubscribe();
+    this.leaderWatch = undefined;
+    this.peer = undefined;
+    if (this.closing || this.opts.reconnect === false) {
+      this.finish();
+      return;
+    }
+    this.stateSubject.next('reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const r = typeof this.opts.reconnect === 'object' ? this.opts.reconnect : {};
+    const initial = r.initialDelayMs ?? 100;
+    const max = r.maxDelayMs ?? 8000;
+    const factor = r.factor ?? 2;
+    const jitter = r.jitter ?? 0.2;
+    this.delay = this.delay === 0 ? initial : Math.min(max, this.delay * factor);
+    const wait = this.delay * (1 + Math.random() * jitter);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closing) return;
+      const ep = this.remotes[this.remoteIndex % this.remotes.length];
+      this.remoteIndex = (this.remoteIndex + 1) % this.remotes.length;
+      this.establish(ep, true).then(
+        () => {
+          this.remoteIndex = (this.remoteIndex + this.remotes.length - 1) % this.remotes.length;
+        },
+        () => {
+          if (!this.closing) this.scheduleReconnect();
+        },
+      );
+    }, wait);
+  }
+
+  private finish(): void {
+    if (this.stateSubject.value === 'closed') return;
+    for (const m of this.monitors.values()) m.end();
+    this.monitors.clear();
+    this.locks.clear();
+    this.stateSubject.next('closed');
+    this.stateSubject.complete();
+    this.notificationSubject.complete();
+    this.reconnectedSubject.complete();
+  }
+
+  /** Closes the connection for good: no reconnect; pending requests reject with OVSDB_DISCONNECTED. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const p = this.peer;
+    if (p) {
+      p.close();
+      await p.closed;
+    }
+    this.finish();
+  }
+
+  private onNotification(n: OvsdbNotification): void {
+    const { method, params } = n;
+    if (method === 'update' || method === 'update2' || method === 'update3') {
+      const m = this.monitors.get(monitorKey(params[0]));
+      if (m) {
+        const update3 = method === 'update3';
+        const updates = (update3 ? params[2] : params[1]) as Record<string, unknown>;
+        const lastTxnId = update3 && typeof params[1] === 'string' ? params[1] : undefined;
+        m.emit({ kind: 'update', notification: method, lastTxnId, updates: updates ?? {} });
+      }
+    }
+    this.notificationSubject.next(n);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Raw requests.
+
+  /**
+   * Sends any request on the current connection. Rejects with OVSDB_DISCONNECTED if not connected (nothing
+   * is queued), with an {@link OvsdbRpcError} subclass on an error reply, or OVSDB_TIMEOUT.
+   */
+  request(method: string, params: unknown[], opts?: OvsdbRequestOptions): Promise<unknown> {
+    const p = this.rpc;
+    if (!p) {
+      return Promise.reject(
+        new OvsdbConnectionClosedError(`not connected (state ${this.state})`, { method, endpoint: this.currentEndpointText }),
+      );
+    }
+    return p.request(method, params, opts);
+  }
+
+  /** RFC 7047 4.1.1 `list_dbs`. */
+  async listDbs(): Promise<string[]> {
+    const r = await this.request('list_dbs', []);
+    if (!Array.isArray(r) || !r.every((x) => typeof x === 'string')) throw new OvsdbProtocolError('list_dbs result is not an array of strings', { result: r });
+    return r;
+  }
+
+  /** RFC 7047 4.1.2 `get_schema`: the database schema as JSON. */
+  getSchema(db: string): Promise<Record<string, unknown>> {
+    return this.request('get_schema', [db]) as Promise<Record<string, unknown>>;
+  }
+
+  /**
+   * RFC 7047 4.1.3 `transact`. Resolves with the result array (one element per operation). Rejects with the
+   * {@link OvsdbTransactionError} subclass of the first failing operation (or the commit-level error), an
+   * {@link OvsdbRpcError} for a method-level error (e.g. unknown database), OVSDB_DISCONNECTED if the
+   * connection drops before the reply (the outcome is then unknown; it is not re-sent), or
+   * OVSDB_CANCELED if `signal` aborts it first (the client sends `cancel`, RFC 7047 4.1.4).
+   */
+  async transact(db: string, ops: readonly unknown[], opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<unknown[]> {
+    const p = this.rpc;
+    if (!p) throw new OvsdbConnectionClosedError(`not connected (state ${this.state})`, { method: 'transact', endpoint: this.currentEndpointText });
+    const { id, result } = p.start('transact', [db, ...ops], { timeoutMs: opts.timeoutMs });
+    const onAbort = () => p.notify('cancel', [id]);
+    if (opts.signal) {
+      if (opts.signal.aborted) onAbort();
+      else opts.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      const r = await result;
+      const err = transactionErrorFromResult(r, ops);
+      if (err) throw err;
+      return r as unknown[];
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** RFC 7047 4.1.4 `cancel` (a notification naming the id of an outstanding request). */
+  cancel(requestId: unknown): void {
+    this.rpc?.notify('cancel', [requestId]);
+  }
+
+  /**
+   * Registers a monitor (RFC 7047 4.1.5 `monitor`, or OVS's `monitor_cond` / `monitor_cond_since`) and
+   * resolves with its handle once the server replied. `requests` maps table names to monitor requests
+   * (`{"columns": [...], "select": {...}}`, with `"where"` for the conditional methods). The handle's
+   * `events` start with the `initial` reply, then every update; after a reconnect the client re-sends the
+   * monitor and emits a new `initial` (with `resync: true`).
+   */
+  async monitor(db: string, requests: Record<string, unknown>, opts: OvsdbMonitorOptions = {}): Promise<OvsdbMonitor> {
+    const method = opts.method ?? 'monitor_cond';
+    const id = opts.id ?? `m${++monitorCounter}`;
+    if (this.monitors.has(monitorKey(id))) throw new OvsdbProtocolError(`a monitor with id ${id} is already registered`, { id });
+    const p = this.rpc;
+    if (!p) throw new OvsdbConnectionClosedError(`not connected (state ${this.state})`, { method, endpoint: this.currentEndpointText });
+    const m = new OvsdbMonitor(this, db, id, method, requests, undefined);
+    if (opts.lastTxnId !== undefined) m.lastTxnId = opts.lastTxnId;
+    // Register first: updates may follow the reply in the same read.
+    this.monitors.set(monitorKey(id), m);
+    try {
+      await this.sendMonitor(p, m, false);
+    } catch (e) {
+      this.monitors.delete(monitorKey(id));
+      m.end();
+      throw e;
+    }
+    return m;
+  }
+
+  private async sendMonitor(peer: OvsdbJsonRpc, m: OvsdbMonitor, resync: boolean): Promise<void> {
+    const params: unknown[] = [m.db, m.id, m.requests];
+    if (m.method === 'monitor_cond_since') params.push(m.lastTxnId ?? OVSDB_ZERO_UUID);
+    await peer.request(m.method, params, {
+      onResult: (r) => {
+        let ev: Extract<OvsdbMonitorEvent, { kind: 'initial' }>;
+        if (m.method === 'monitor_cond_since') {
+          // Reply: [found, last-txn-id, table-updates2] (OVS ovsdb-server(7) "monitor_cond_since").
+          if (!Array.isArray(r) || r.length < 3 || typeof r[0] !== 'boolean') {
+            throw new OvsdbProtocolError('monitor_cond_since reply is not [found, last-txn-id, updates]', { id: m.id });
+          }
+          ev = {
+            kind: 'initial',
+            resync,
+            found: r[0],
+            lastTxnId: typeof r[1] === 'string' ? r[1] : undefined,
+            updates: (r[2] ?? {}) as Record<string, unknown>,
+          };
+        } else {
+          ev = { kind: 'initial', resync, found: false, lastTxnId: undefined, updates: (r ?? {}) as Record<string, unknown> };
+        }
+        if (!resync) m.initial = ev;
+        m.emit(ev);
+      },
+    });
+  }
+
+  /** @internal */
+  unregisterMonitor(m: OvsdbMonitor): void {
+    if (this.monitors.get(monitorKey(m.id)) === m) this.monitors.delete(monitorKey(m.id));
+  }
+
+  /** The monitors currently registered (re-established on reconnect). */
+  get registeredMonitors(): readonly OvsdbMonitor[] {
+    return [...this.monitors.values()];
+  }
+
+  /** RFC 7047 4.1.7 `monitor_cancel` by id (prefer {@link OvsdbMonitor.cancel}). */
+  async monitorCancel(id: string): Promise<void> {
+    const m = this.monitors.get(monitorKey(id));
+    if (m) {
+      await m.cancel();
+      return;
+    }
+    await this.request('monitor_cancel', [id]);
+  }
+
+  /**
+   * RFC 7047 4.1.8 `lock`. Resolves with `locked` (true if acquired at once; otherwise a `locked`
+   * notification on {@link locked$} follows when it is). The lock is re-requested after a reconnect until
+   * {@link unlock}.
+   */
+  async lock(name: string): Promise<{ locked: boolean }> {
+    const r = (await this.request('lock', [name])) as { locked?: unknown };
+    this.locks.set(name, { name });
+    return { locked: r?.locked === true };
+  }
+
+  /** RFC 7047 4.1.8 `steal`: take the lock from its owner (who gets `stolen`). */
+  async steal(name: string): Promise<{ locked: boolean }> {
+    const r = (await this.request('steal', [name])) as { locked?: unknown };
+    this.locks.set(name, { name });
+    return { locked: r?.locked === true };
+  }
+
+  /** RFC 7047 4.1.8 `unlock`: release (or stop waiting for) the lock. */
+  async unlock(name: string): Promise<void> {
+    this.locks.delete(name);
+    await this.request('unlock', [name]);
+  }
+
+  /** RFC 7047 4.1.11 `echo`: resolves with the params echoed back. */
+  async echo(...params: unknown[]): Promise<unknown[]> {
+    return (await this.request('echo', params)) as unknown[];
+  }
+
+  /**
+   * OVS extension `set_db_change_aware` (ovsdb-server(7)): the server then tells us about schema changes
+   * and database removal with an update of `_Server` instead of closing the connection. Re-sent on reconnect.
+   */
+  async setDbChangeAware(aware = true): Promise<void> {
+    await this.request('set_db_change_aware', [aware]);
+    this.dbChangeAware = aware;
+  }
+
+  /** The rows of the `_Server` database's `Database` table (OVS extension, ovsdb-server(5)). */
+  serverDatabases(): Promise<OvsdbServerDatabase[]> {
+    return readOvsdbServerDatabases((m, p) => this.request(m, p));
+  }
+}
+
+/** A passive endpoint with the OVSDB sessions of the servers that dialed in. */
+export class OvsdbManager {
+  private readonly sessionSubject = new Subject<OvsdbClient>();
+  private readonly live = new Set<OvsdbClient>();
+  private readonly sub: Subscription;
+  private counter = 0;
+
+  /** One {@link OvsdbClient} per accepted connection. Completes when the manager closes. */
+  readonly clients: Observable<OvsdbClient> = this.sessionSubject.asObservable();
+
+  /** @internal */
+  constructor(
+    /** The underlying listener. */
+    readonly listener: OvsdbListener,
+    opts: OvsdbClientOptions,
+  ) {
+    this.sub = listener.connections.subscribe({
+      next: (s) => {
+        const name = `${formatOvsdbEndpoint(listener.endpoint)}#${++this.counter}(${s.remoteAddress ?? 'unix'})`;
+        const c = OvsdbClient.fromSocket(s, name, opts);
+        this.live.add(c);
+        c.state$.subscribe({ complete: () => this.live.delete(c) });
+        this.sessionSubject.next(c);
+      },
+      complete: () => this.sessionSubject.complete(),
+    });
+  }
+
+  /** An active endpoint string servers can be pointed at (`ovs-vsctl set-manager <target>`). */
+  get connectTarget(): string {
+    return this.listener.connectTarget;
+  }
+
+  /** Sessions currently open. */
+  get sessions(): readonly OvsdbClient[] {
+    return [...this.live];
+  }
+
+  /** Stops listening and closes every session. */
+  async close(): Promise<void> {
+    await Promise.all([...this.live].map((c) => c.close()));
+    await this.listener.close();
+    this.sub.unsubscribe();
+    this.sessionSubject.complete();
+  }
+}
+
+function monitorKey(id: unknown): string {
+  return typeof id === 'string' ? id : ovsdbJsonStringify(id);
+}
+
