@@ -476,7 +476,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Reads `error`/`details` from an error value: a string, or an object `{error, details}` (RFC 7047 3.1). */
 function describeErrorValue(raw: unknown): { error: string; details: string | undefined } {
   if (typeof raw === 'string') return { error: raw, details: undefined };
-  if (isObject(raw)) {
+  if (isObject(raw) && 'error' in raw) {
     const e = raw.error;
     const d = raw.details;
     return {
