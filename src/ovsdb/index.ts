@@ -9,3 +9,5 @@ export * from './transport';
 export * from './jsonrpc';
 export * from './client';
 export * from './server-db';
+export * from './transaction';
+export * from './replica';

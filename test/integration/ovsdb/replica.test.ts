@@ -274,7 +274,7 @@ describe('Replica against a real ovsdb-server', () => {
     const summary = batch.changes.map((c) => `${c.kind} ${c.table} ${c.kind === 'delete' ? (c.old as { name?: string }).name ?? '' : (c.new as { name?: string }).name ?? ''}`).sort();
     expect(summary).toEqual(['delete Bridge victim0', 'insert Bridge offline0', 'update Open_vSwitch ']);
     const upd = batch.changes.find((c) => c.kind === 'update');
-    expect(upd?.kind === 'update' && upd.new.bridges.length).toBe(ovsRow(before).bridges.length);
+    expect(upd?.kind === 'update' && (upd.new as { bridges: string[] }).bridges.length).toBe(ovsRow(before).bridges.length);
     await reconnected;
     expect(canon(replica.snapshot().toJSON())).toEqual(canon(await selectAll(client)));
   });
