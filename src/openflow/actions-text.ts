@@ -1,0 +1,822 @@
+/**
+ * Open vSwitch action text (ovs-actions(7)): printing {@link Action} lists and parsing them back, with the
+ * encoding choices Open vSwitch makes for OpenFlow 1.3 (e.g. `set_tunnel` becomes set_field of tun_id,
+ * `mod_nw_tos` becomes set_field of ip_dscp, a masked contiguous set_field becomes NXAST_REG_LOAD).
+ */
+import type { Action, LearnSpec, NatAction, Subfield } from './actions';
+import { OpenFlowDecodeError } from './errors';
+import {
+  FieldValueError,
+  OxmField,
+  formatFieldValue,
+  formatIpv4,
+  formatIpv6,
+  formatPort,
+  oxmFieldByName,
+  oxmValueFromBigInt,
+  oxmValueToBigInt,
+  parseBigInt,
+  parseFieldValue,
+  parseIpv4,
+  parseIpv6,
+  parsePort,
+} from './oxm';
+
+const OFPP_CONTROLLER = 0xfffffffd;
+const REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];
+const MP_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'];
+const MP_ALGS = ['modulo_n', 'hash_threshold', 'hrw', 'iter_hash'];
+const ALGS: Record<string, number> = { ftp: 21, tftp: 69 };
+
+// ---------------------------------------------------------------------------------------------------------
+// Printing
+
+/** Prints a subfield as OVS does: `NXM_NX_REG0[]` (whole field) or `NXM_NX_REG0[0..15]` / `[5]`. */
+export function formatSubfield(sf: Subfield): string {
+  const f = oxmFieldByName(sf.field);
+  const name = f ? f.nxmName : sf.field;
+  const width = f ? f.bytes * 8 : -1;
+  if (sf.ofs === 0 && sf.nBits === width) return `${name}[]`;
+  if (sf.nBits === 1) return `${name}[${sf.ofs}]`;
+  return `${name}[${sf.ofs}..${sf.ofs + sf.nBits - 1}]`;
+}
+
+function hexBytes(b: Buffer): string {
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('.');
+}
+
+function formatNat(a: NatAction): string {
+  let s = 'nat';
+  if (!a.kind) return s;
+  s += `(${a.kind}`;
+  if (a.ipMin !== undefined) {
+    const v6 = typeof a.ipMin !== 'number';
+    const ip = (x: number | Buffer): string => (typeof x === 'number' ? formatIpv4(x) : `[${formatIpv6(x)}]`);
+    s += '=' + (v6 && a.portMin === undefined ? formatIpv6(a.ipMin as Buffer) : ip(a.ipMin));
+    if (a.ipMax !== undefined && oxmValueToBigInt(a.ipMax) !== oxmValueToBigInt(a.ipMin)) {
+      s += '-' + (v6 && a.portMin === undefined ? formatIpv6(a.ipMax as Buffer) : ip(a.ipMax));
+    }
+    if (a.portMin !== undefined) {
+      s += `:${a.portMin}`;
+      if (a.portMax !== undefined && a.portMax !== a.portMin) s += `-${a.portMax}`;
+    }
+  }
+  if (a.persistent) s += ',persistent';
+  if (a.hash) s += ',hash';
+  if (a.random) s += ',random';
+  return s + ')';
+}
+
+function formatLearn(a: Extract<Action, { type: 'learn' }>): string {
+  const p = [`table=${a.tableId}`];
+  if (a.idleTimeout) p.push(`idle_timeout=${a.idleTimeout}`);
+  if (a.hardTimeout) p.push(`hard_timeout=${a.hardTimeout}`);
+  if (a.finIdleTimeout) p.push(`fin_idle_timeout=${a.finIdleTimeout}`);
+  if (a.finHardTimeout) p.push(`fin_hard_timeout=${a.finHardTimeout}`);
+  if (a.priority !== 0x8000) p.push(`priority=${a.priority}`);
+  if (a.flags & 1) p.push('send_flow_rem');
+  if (a.flags & 2) p.push('delete_learned');
+  if (a.cookie) p.push(`cookie=0x${a.cookie.toString(16)}`);
+  for (const s of a.specs) {
+    if (s.kind === 'output') {
+      p.push(`output:${formatSubfield(s.src)}`);
+    } else if (s.kind === 'load') {
+      p.push(`load:${typeof s.src === 'bigint' ? '0x' + s.src.toString(16) : formatSubfield(s.src)}->${formatSubfield(s.dst)}`);
+    } else if (typeof s.src === 'bigint') {
+      const f = oxmFieldByName(s.dst.field);
+      const whole = f && s.dst.ofs === 0 && s.dst.nBits === f.bytes * 8;
+      p.push(`${formatSubfield(s.dst)}=${whole ? formatFieldValue(f, oxmValueFromBigInt(f, s.src)) : '0x' + s.src.toString(16)}`);
+    } else if (s.src.field === s.dst.field && s.src.ofs === s.dst.ofs) {
+      p.push(formatSubfield(s.dst));
+    } else {
+      p.push(`${formatSubfield(s.dst)}=${formatSubfield(s.src)}`);
+    }
+  }
+  return `learn(${p.join(',')})`;
+}
+
+function formatOne(a: Action): string {
+  switch (a.type) {
+    case 'output':
+      if (a.port === OFPP_CONTROLLER) return `CONTROLLER:${a.maxLen}`;
+      return a.port >= 0xfffffff8 ? formatPort(a.port) : `output:${a.port}`;
+    case 'copy_ttl_out':
+    case 'copy_ttl_in':
+    case 'dec_mpls_ttl':
+    case 'pop_vlan':
+    case 'pop_pbb':
+    case 'exit':
+    case 'ct_clear':
+      return a.type;
+    case 'dec_nw_ttl':
+      return 'dec_ttl';
+    case 'set_mpls_ttl':
+      return `set_mpls_ttl(${a.ttl})`;
+    case 'set_nw_ttl':
+      return `mod_nw_ttl:${a.ttl}`;
+    case 'push_vlan':
+    case 'push_mpls':
+    case 'push_pbb':
+      return `${a.type}:0x${a.ethertype.toString(16)}`;
+    case 'pop_mpls':
+      return `pop_mpls:0x${a.ethertype.toString(16).padStart(4, '0')}`;
+    case 'set_queue':
+      return `set_queue:${a.queueId}`;
+    case 'group':
+      return `group:${a.groupId}`;
+    case 'set_field': {
+      const f = oxmFieldByName(a.field);
+      if (!f) return `set_field:?->${a.field}`;
+      return `set_field:${formatFieldValue(f, a.value, a.mask)}->${f.name}`;
+    }
+    case 'resubmit': {
+      const port = a.port === 0xfff8 ? '' : formatPort(a.port, 2);
+      if (a.table === undefined && !a.ct) return `resubmit:${port || 'IN_PORT'}`;
+      const t = a.table === undefined || a.table === 255 ? '' : String(a.table);
+      return `resubmit(${port},${t}${a.ct ? ',ct' : ''})`;
+    }
+    case 'set_tunnel':
+      return `${a.wide ? 'set_tunnel64' : 'set_tunnel'}:0x${a.tunId.toString(16)}`;
+    case 'move':
+      return `move:${formatSubfield(a.src)}->${formatSubfield(a.dst)}`;
+    case 'load':
+      return `load:0x${a.value.toString(16)}->${formatSubfield(a.dst)}`;
+    case 'note':
+      return `note:${hexBytes(a.data)}`;
+    case 'multipath':
+      return `multipath(${MP_FIELDS[a.fields] ?? a.fields},${a.basis},${MP_ALGS[a.algorithm] ?? a.algorithm},${a.maxLink + 1},${a.arg},${formatSubfield(a.dst)})`;
+    case 'output_reg':
+      return a.maxLen === 0 || a.maxLen === 0xffff
+        ? `output:${formatSubfield(a.src)}`
+        : `output(port=${formatSubfield(a.src)},max_len=${a.maxLen})`;
+    case 'learn':
+      return formatLearn(a);
+    case 'dec_ttl':
+      return `dec_ttl(${a.ids.join(',')})`;
+    case 'fin_timeout': {
+      const p: string[] = [];
+      if (a.idleTimeout) p.push(`idle_timeout=${a.idleTimeout}`);
+      if (a.hardTimeout) p.push(`hard_timeout=${a.hardTimeout}`);
+      return `fin_timeout(${p.join(',')})`;
+    }
+    case 'controller': {
+      const p: string[] = [];
+      if (a.maxLen !== 0xffff) p.push(`max_len=${a.maxLen}`);
+      if (a.reason !== 1) p.push(`reason=${REASONS[a.reason] ?? a.reason}`);
+      if (a.controllerId !== 0) p.push(`id=${a.controllerId}`);
+      if (a.userdata && a.userdata.length) p.push(`userdata=${hexBytes(a.userdata)}`);
+      if (a.pause) p.push('pause');
+      if (a.meterId !== undefined) p.push(`meter_id=${a.meterId}`);
+      return p.length ? `controller(${p.join(',')})` : 'controller';
+    }
+    case 'sample': {
+      let s = `sample(probability=${a.probability},collector_set_id=${a.collectorSetId},obs_domain_id=${a.obsDomainId},obs_point_id=${a.obsPointId}`;
+      if (a.samplingPort !== undefined && a.samplingPort !== 0xffff) s += `,sampling_port=${formatPort(a.samplingPort, 2)}`;
+      if (a.direction === 1) s += ',ingress';
+      if (a.direction === 2) s += ',egress';
+      return s + ')';
+    }
+    case 'stack_push':
+      return `push:${formatSubfield(a.src)}`;
+    case 'stack_pop':
+      return `pop:${formatSubfield(a.dst)}`;
+    case 'conjunction':
+      return `conjunction(${a.id},${a.clause}/${a.nClauses})`;
+    case 'ct': {
+      const p: string[] = [];
+      if (a.commit) p.push('commit');
+      if (a.force) p.push('force');
+      if (a.table !== undefined) p.push(`table=${a.table}`);
+      if (typeof a.zone === 'number') {
+        if (a.zone) p.push(`zone=${a.zone}`);
+      } else if (a.zone) p.push(`zone=${formatSubfield(a.zone)}`);
+      let rest = a.actions;
+      if (rest.length && rest[0]!.type === 'nat') {
+        p.push(formatNat(rest[0] as NatAction));
+        rest = rest.slice(1);
+      }
+      if (rest.length) p.push(`exec(${formatActionList(rest)})`);
+      if (a.alg) p.push(`alg=${a.alg === 21 ? 'ftp' : a.alg === 69 ? 'tftp' : a.alg}`);
+      return `ct(${p.join(',')})`;
+    }
+    case 'nat':
+      return formatNat(a);
+    case 'opaque':
+      return `opaque_action:${a.raw.toString('hex')}`;
+  }
+}
+
+/** Prints a non-empty action list, comma separated (ovs-actions(7) syntax). */
+export function formatActionList(list: readonly Action[]): string {
+  return list.map(formatOne).join(',');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parsing
+
+/** A piece of text with the column (0-based, in the whole input) where it starts. */
+export interface TextPiece {
+  text: string;
+  col: number;
+}
+
+/** Builds the OFPSDN_BAD_TEXT error, with the 1-based column in the message. */
+export function textError(msg: string, col: number): OpenFlowDecodeError {
+  const e = new OpenFlowDecodeError('OFPSDN_BAD_TEXT', `${msg} (column ${col + 1})`, col);
+  return e;
+}
+
+/** Splits at top-level separators (default ','), honouring (), [] nesting; trims blanks. */
+export function splitTop(p: TextPiece, sep = ','): TextPiece[] {
+  const out: TextPiece[] = [];
+  let depth = 0;
+  let start = 0;
+  const s = p.text;
+  for (let i = 0; i <= s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') {
+      depth--;
+      if (depth < 0) throw textError(`unbalanced '${c}'`, p.col + i);
+    } else if (i === s.length || (c === sep && depth === 0)) {
+      if (i === s.length && depth !== 0) throw textError('unbalanced parentheses', p.col + s.length);
+      const raw = s.slice(start, i);
+      const lead = raw.length - raw.trimStart().length;
+      const t = raw.trim();
+      if (t !== '') out.push({ text: t, col: p.col + start + lead });
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+function num(p: TextPiece, bits: number, what: string): number {
+  const v = parseBigInt(p.text);
+  if (v === undefined || v >= 1n << BigInt(bits)) throw textError(`${what}: '${p.text}' is not a ${bits}-bit number`, p.col);
+  return Number(v);
+}
+
+/** Resolves a field name in subfield context (`in_port` there means the 16-bit NXM_OF_IN_PORT, as in OVS). */
+export function subfieldField(name: string): OxmField | undefined {
+  if (name === 'in_port') return oxmFieldByName('nx_in_port');
+  return oxmFieldByName(name);
+}
+
+/** Parses `NAME[]`, `NAME[a..b]`, `NAME[a]` or a bare `NAME` (whole field). */
+export function parseSubfield(p: TextPiece): Subfield {
+  const m = /^([A-Za-z0-9_]+)(?:\[(?:(\d+)(?:\.\.(\d+))?)?\])?$/.exec(p.text);
+  if (!m) throw textError(`'${p.text}' is not a field or subfield`, p.col);
+  const f = subfieldField(m[1]!);
+  if (!f) throw textError(`unknown field '${m[1]}'`, p.col);
+  const width = f.bytes * 8;
+  if (m[2] === undefined) return { field: f.name, ofs: 0, nBits: width };
+  const a = Number(m[2]);
+  const b = m[3] === undefined ? a : Number(m[3]);
+  if (b < a || b >= width) throw textError(`${m[1]}[${a}..${b}] is outside the ${width}-bit field`, p.col);
+  return { field: f.name, ofs: a, nBits: b - a + 1 };
+}
+
+function kv(p: TextPiece): { key: string; value?: TextPiece } {
+  const i = p.text.search(/[=:]/);
+  if (i < 0) return { key: p.text };
+  return { key: p.text.slice(0, i), value: { text: p.text.slice(i + 1).trim(), col: p.col + i + 1 } };
+}
+
+function args(p: TextPiece, name: string): TextPiece {
+  // `name(args)` -> args piece.
+  if (!p.text.startsWith(name + '(') || !p.text.endsWith(')')) throw textError(`expected ${name}(...)`, p.col);
+  return { text: p.text.slice(name.length + 1, -1), col: p.col + name.length + 1 };
+}
+
+function parseBytes(p: TextPiece): Buffer {
+  const hex = p.text.replace(/[.:]/g, '');
+  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw textError(`'${p.text}' is not hex bytes`, p.col);
+  return Buffer.from(hex, 'hex');
+}
+
+function fieldValue(f: OxmField, p: TextPiece): ReturnType<typeof parseFieldValue> {
+  try {
+    return parseFieldValue(f, p.text);
+  } catch (e) {
+    if (e instanceof FieldValueError) throw textError(e.message, p.col);
+    throw e;
+  }
+}
+
+/** Context the action parser needs from the match (mod_tp_* picks tcp/udp/sctp from ip_proto). */
+export interface ActionParseContext {
+  ipProto?: number;
+}
+
+function contiguous(mask: bigint): { ofs: number; nBits: number } | undefined {
+  if (mask === 0n) return undefined;
+  let ofs = 0;
+  while (((mask >> BigInt(ofs)) & 1n) === 0n) ofs++;
+  const rest = mask >> BigInt(ofs);
+  if ((rest & (rest + 1n)) !== 0n) return undefined;
+  return { ofs, nBits: rest.toString(2).length };
+}
+
+function parseSetField(valueText: TextPiece, fieldText: TextPiece): Action {
+  const f = oxmFieldByName(fieldText.text);
+  if (!f) throw textError(`unknown field '${fieldText.text}'`, fieldText.col);
+  const { value, mask } = fieldValue(f, valueText);
+  if (mask === undefined) return { type: 'set_field', field: f.name, value };
+  // OVS (OF1.3) writes a masked set_field of a contiguous bit range as NXAST_REG_LOAD.
+  const c = contiguous(oxmValueToBigInt(mask));
+  if (c && c.nBits <= 64) {
+    return { type: 'load', dst: { field: f.name, ofs: c.ofs, nBits: c.nBits }, value: oxmValueToBigInt(value) >> BigInt(c.ofs) };
+  }
+  return { type: 'set_field', field: f.name, value, mask };
+}
+
+function parseLoad(p: TextPiece): Action {
+  const [v, d] = arrow(p);
+  const dst = parseSubfield(d);
+  const value = parseBigInt(v.text);
+  if (value === undefined) throw textError(`load value '${v.text}' is not a number`, v.col);
+  if (dst.nBits < 64 && value >> BigInt(dst.nBits) !== 0n) throw textError(`value ${v.text} does not fit ${dst.nBits} bits`, v.col);
+  const f = oxmFieldByName(dst.field)!;
+  if (dst.nBits > 64) {
+    // OVS loads wider than 64 bits with set_field (NXAST_REG_LOAD2 when partial).
+    const mask = ((1n << BigInt(dst.nBits)) - 1n) << BigInt(dst.ofs);
+    const whole = dst.nBits === f.bytes * 8;
+    return whole
+      ? { type: 'set_field', field: f.name, value: oxmValueFromBigInt(f, value) }
+      : { type: 'set_field', field: f.name, value: oxmValueFromBigInt(f, value << BigInt(dst.ofs)), mask: oxmValueFromBigInt(f, mask) };
+  }
+  return { type: 'load', dst, value };
+}
+
+function arrow(p: TextPiece): [TextPiece, TextPiece] {
+  const i = p.text.indexOf('->');
+  if (i < 0) throw textError(`expected 'A->B' in '${p.text}'`, p.col);
+  return [
+    { text: p.text.slice(0, i).trim(), col: p.col },
+    { text: p.text.slice(i + 2).trim(), col: p.col + i + 2 },
+  ];
+}
+
+function parseNat(p: TextPiece): NatAction {
+  const nat: NatAction = { type: 'nat' };
+  if (p.text === 'nat') return nat;
+  for (const part of splitTop(args(p, 'nat'))) {
+    const eq = part.text.indexOf('=');
+    const k = eq < 0 ? part.text : part.text.slice(0, eq);
+    if (k === 'src' || k === 'dst') {
+      nat.kind = k;
+      if (eq < 0) continue;
+      const r = part.text.slice(eq + 1);
+      parseNatRange(nat, { text: r, col: part.col + eq + 1 });
+    } else if (k === 'persistent') nat.persistent = true;
+    else if (k === 'hash') nat.hash = true;
+    else if (k === 'random') nat.random = true;
+    else throw textError(`unknown nat argument '${k}'`, part.col);
+  }
+  return nat;
+}
+
+function parseNatRange(nat: NatAction, p: TextPiece): void {
+  let s = p.text;
+  let ports: string | undefined;
+  let a: string;
+  let b: string | undefined;
+  if (s.startsWith('[')) {
+    // [v6]-[v6]:ports or [v6]:ports
+    const m = /^\[([^\]]+)\](?:-\[([^\]]+)\])?(?::(.+))?$/.exec(s);
+    if (!m) throw textError(`bad nat range '${s}'`, p.col);
+    a = m[1]!;
+    b = m[2];
+    ports = m[3];
+  } else if (s.includes('::') || (s.match(/:/g) ?? []).length > 1) {
+    const parts = s.split('-');
+    a = parts[0]!;
+    b = parts[1];
+  } else {
+    const ci = s.indexOf(':');
+    if (ci >= 0) {
+      ports = s.slice(ci + 1);
+      s = s.slice(0, ci);
+    }
+    const parts = s.split('-');
+    a = parts[0]!;
+    b = parts[1];
+  }
+  const ip = (x: string): number | Buffer => {
+    const v4 = parseIpv4(x);
+    if (v4 !== undefined) return v4;
+    const v6 = parseIpv6(x);
+    if (v6) return v6;
+    throw textError(`bad nat address '${x}'`, p.col);
+  };
+  nat.ipMin = ip(a);
+  if (b !== undefined) nat.ipMax = ip(b);
+  if (ports !== undefined) {
+    const [lo, hi] = ports.split('-');
+    nat.portMin = num({ text: lo!, col: p.col }, 16, 'nat port');
+    if (hi !== undefined) nat.portMax = num({ text: hi, col: p.col }, 16, 'nat port');
+  }
+}
+
+function parseLearn(p: TextPiece): Action {
+  const a: Extract<Action, { type: 'learn' }> = {
+    type: 'learn',
+    idleTimeout: 0,
+    hardTimeout: 0,
+    priority: 0x8000,
+    cookie: 0n,
+    flags: 0,
+    tableId: 1,
+    finIdleTimeout: 0,
+    finHardTimeout: 0,
+    specs: [],
+  };
+  for (const part of splitTop(args(p, 'learn'))) {
+    const t = part.text;
+    const eq = t.indexOf('=');
+    const key = eq < 0 ? t : t.slice(0, eq);
+    const val: TextPiece = { text: eq < 0 ? '' : t.slice(eq + 1), col: part.col + eq + 1 };
+    switch (key) {
+      case 'table':
+        a.tableId = num(val, 8, 'table');
+        continue;
+      case 'idle_timeout':
+        a.idleTimeout = num(val, 16, key);
+        continue;
+      case 'hard_timeout':
+        a.hardTimeout = num(val, 16, key);
+        continue;
+      case 'fin_idle_timeout':
+        a.finIdleTimeout = num(val, 16, key);
+        continue;
+      case 'fin_hard_timeout':
+        a.finHardTimeout = num(val, 16, key);
+        continue;
+      case 'priority':
+        a.priority = num(val, 16, key);
+        continue;
+      case 'cookie':
+        a.cookie = BigInt(num(val, 53, key));
+        if (/^0x/i.test(val.text)) a.cookie = BigInt(val.text);
+        continue;
+      case 'send_flow_rem':
+        a.flags |= 1;
+        continue;
+      case 'delete_learned':
+        a.flags |= 2;
+        continue;
+    }
+    let spec: LearnSpec;
+    if (t.startsWith('load:')) {
+      const [s, d] = arrow({ text: t.slice(5), col: part.col + 5 });
+      const dst = parseSubfield(d);
+      const imm = parseBigInt(s.text);
+      if (imm !== undefined) spec = { kind: 'load', src: imm, dst, nBits: dst.nBits };
+      else {
+        const src = parseSubfield(s);
+        if (src.nBits !== dst.nBits) throw textError('learn load: source and destination widths differ', part.col);
+        spec = { kind: 'load', src, dst, nBits: dst.nBits };
+      }
+    } else if (t.startsWith('output:')) {
+      const src = parseSubfield({ text: t.slice(7), col: part.col + 7 });
+      spec = { kind: 'output', src, nBits: src.nBits };
+    } else if (eq < 0) {
+      const dst = parseSubfield(part);
+      spec = { kind: 'match', src: dst, dst, nBits: dst.nBits };
+    } else {
+      const dst = parseSubfield({ text: key, col: part.col });
+      const f = oxmFieldByName(dst.field)!;
+      const whole = dst.ofs === 0 && dst.nBits === f.bytes * 8;
+      let src: Subfield | bigint;
+      if (/^[A-Za-z_][A-Za-z0-9_]*(\[.*\])?$/.test(val.text) && subfieldField(val.text.replace(/\[.*$/, ''))) {
+        src = parseSubfield(val);
+        if (src.nBits !== dst.nBits) throw textError('learn match: source and destination widths differ', val.col);
+      } else if (whole) {
+        const fv = fieldValue(f, val);
+        if (fv.mask !== undefined) throw textError('learn match value may not be masked', val.col);
+        src = oxmValueToBigInt(fv.value);
+      } else {
+        const v = parseBigInt(val.text);
+        if (v === undefined) throw textError(`bad learn value '${val.text}'`, val.col);
+        src = v;
+      }
+      spec = { kind: 'match', src, dst, nBits: dst.nBits };
+    }
+    a.specs.push(spec);
+  }
+  return a;
+}
+
+function parseCt(p: TextPiece, ctx: ActionParseContext): Action {
+  const ct: Extract<Action, { type: 'ct' }> = { type: 'ct', actions: [] };
+  if (p.text === 'ct') return ct;
+  for (const part of splitTop(args(p, 'ct'))) {
+    const t = part.text;
+    const eq = t.indexOf('=');
+    const key = eq < 0 ? t.replace(/\(.*$/s, '') : t.slice(0, eq);
+    const val: TextPiece = { text: eq < 0 ? '' : t.slice(eq + 1), col: part.col + eq + 1 };
+    switch (key) {
+      case 'commit':
+        ct.commit = true;
+        break;
+      case 'force':
+        ct.force = true;
+        break;
+      case 'table':
+        ct.table = num(val, 8, 'ct table');
+        break;
+      case 'zone':
+        if (/^[0-9]|^0x/i.test(val.text)) ct.zone = num(val, 16, 'ct zone');
+        else ct.zone = parseSubfield(val);
+        break;
+      case 'alg':
+        ct.alg = ALGS[val.text] ?? num(val, 16, 'ct alg');
+        break;
+      case 'nat':
+        ct.actions.push(parseNat(part));
+        break;
+      case 'exec':
+        ct.actions.push(...parseActionList(args(part, 'exec'), ctx));
+        break;
+      default:
+        throw textError(`unknown ct argument '${key}'`, part.col);
+    }
+  }
+  return ct;
+}
+
+function parseController(p: TextPiece): Action {
+  const c: Extract<Action, { type: 'controller' }> = { type: 'controller', maxLen: 0xffff, controllerId: 0, reason: 1 };
+  if (p.text.startsWith('controller(')) {
+    for (const part of splitTop(args(p, 'controller'))) {
+      const { key, value } = kv(part);
+      const val = value ?? { text: '', col: part.col };
+      switch (key) {
+        case 'max_len':
+          c.maxLen = num(val, 16, key);
+          break;
+        case 'id':
+          c.controllerId = num(val, 16, key);
+          break;
+        case 'reason': {
+          const i = REASONS.indexOf(val.text);
+          if (i < 0) throw textError(`unknown controller reason '${val.text}'`, val.col);
+          c.reason = i;
+          break;
+        }
+        case 'userdata':
+          c.userdata = parseBytes(val);
+          break;
+        case 'pause':
+          c.pause = true;
+          break;
+        case 'meter_id':
+          c.meterId = num(val, 32, key);
+          break;
+        default:
+          throw textError(`unknown controller argument '${key}'`, part.col);
+      }
+    }
+  } else if (p.text.includes(':')) {
+    c.maxLen = num({ text: p.text.slice(p.text.indexOf(':') + 1), col: p.col + 11 }, 16, 'controller max_len');
+  }
+  // OVS writes a plain controller action (reason=action, id 0, no extras) as output:CONTROLLER.
+  if (c.reason === 1 && c.controllerId === 0 && !c.userdata && !c.pause && c.meterId === undefined) {
+    return { type: 'output', port: OFPP_CONTROLLER, maxLen: c.maxLen };
+  }
+  return c;
+}
+
+function setField(name: string, value: TextPiece): Action {
+  const f = oxmFieldByName(name)!;
+  const v = fieldValue(f, value);
+  if (v.mask !== undefined) throw textError('value may not be masked here', value.col);
+  return { type: 'set_field', field: f.name, value: v.value };
+}
+
+function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
+  const t = p.text;
+  const colon = t.search(/[:(]/);
+  const name = (colon < 0 ? t : t.slice(0, colon)).toLowerCase();
+  const arg: TextPiece = { text: colon < 0 ? '' : t.slice(colon + 1), col: p.col + colon + 1 };
+  const needArg = (): void => {
+    if (colon < 0 || t[colon] !== ':' || arg.text === '') throw textError(`${name} needs ':VALUE'`, p.col);
+  };
+  const port = parsePort(t);
+  if (port !== undefined && colon < 0) return [{ type: 'output', port, maxLen: port === OFPP_CONTROLLER ? 0xffff : 0 }];
+  switch (name) {
+    case 'drop':
+      return [];
+    case 'output': {
+      if (t[colon] === '(') {
+        const o = { port: '', maxLen: 0 };
+        let portPiece: TextPiece | undefined;
+        for (const part of splitTop(args(p, 'output'))) {
+          const { key, value } = kv(part);
+          if (key === 'port' && value) portPiece = value;
+          else if (key === 'max_len' && value) o.maxLen = num(value, 16, 'max_len');
+          else throw textError(`unknown output argument '${key}'`, part.col);
+        }
+        if (!portPiece || !portPiece.text.includes('[')) throw textError('output(...) is supported only with port=SUBFIELD', p.col);
+        return [{ type: 'output_reg', src: parseSubfield(portPiece), maxLen: o.maxLen }];
+      }
+      needArg();
+      if (arg.text.includes('[') || (parsePort(arg.text) === undefined && subfieldField(arg.text))) {
+        return [{ type: 'output_reg', src: parseSubfield(arg), maxLen: 0 }];
+      }
+      const pn = parsePort(arg.text);
+      if (pn === undefined) throw textError(`unknown port '${arg.text}'`, arg.col);
+      return [{ type: 'output', port: pn, maxLen: pn === OFPP_CONTROLLER ? 0xffff : 0 }];
+    }
+    case 'controller':
+      return [parseController(p)];
+    case 'copy_ttl_out':
+    case 'copy_ttl_in':
+    case 'dec_mpls_ttl':
+    case 'pop_vlan':
+    case 'pop_pbb':
+    case 'exit':
+    case 'ct_clear':
+      return [{ type: name } as Action];
+    case 'strip_vlan':
+      return [{ type: 'pop_vlan' }];
+    case 'set_mpls_ttl':
+      return [{ type: 'set_mpls_ttl', ttl: num(t[colon] === '(' ? args(p, name) : arg, 8, 'ttl') }];
+    case 'mod_nw_ttl':
+    case 'set_nw_ttl':
+      needArg();
+      return [{ type: 'set_nw_ttl', ttl: num(arg, 8, 'ttl') }];
+    case 'push_vlan':
+    case 'push_mpls':
+    case 'pop_mpls':
+    case 'push_pbb':
+      needArg();
+      return [{ type: name, ethertype: num(arg, 16, 'ethertype') }];
+    case 'set_queue':
+      needArg();
+      return [{ type: 'set_queue', queueId: num(arg, 32, 'queue') }];
+    case 'group':
+      needArg();
+      return [{ type: 'group', groupId: num(arg, 32, 'group') }];
+    case 'dec_ttl':
+      if (t[colon] === '(') {
+        const ids = splitTop(args(p, 'dec_ttl')).map((x) => num(x, 16, 'controller id'));
+        return [{ type: 'dec_ttl', ids }];
+      }
+      return [{ type: 'dec_nw_ttl' }];
+    case 'set_field': {
+      needArg();
+      const [v, f] = arrow(arg);
+      return [parseSetField(v, f)];
+    }
+    case 'load':
+      needArg();
+      return [parseLoad(arg)];
+    case 'move': {
+      needArg();
+      const [s, d] = arrow(arg);
+      const src = parseSubfield(s);
+      const dst = parseSubfield(d);
+      if (src.nBits !== dst.nBits) throw textError(`move: ${src.nBits}-bit source, ${dst.nBits}-bit destination`, p.col);
+      return [{ type: 'move', src, dst }];
+    }
+    case 'set_tunnel':
+    case 'set_tunnel64': {
+      needArg();
+      const v = parseBigInt(arg.text);
+      if (v === undefined || v >= 1n << 64n) throw textError(`bad tunnel id '${arg.text}'`, arg.col);
+      // OVS writes set_tunnel in OpenFlow 1.3 as set_field of tun_id.
+      return [{ type: 'set_field', field: 'tun_id', value: v }];
+    }
+    case 'mod_dl_src':
+    case 'mod_dl_dst':
+      needArg();
+      return [setField(name === 'mod_dl_src' ? 'eth_src' : 'eth_dst', arg)];
+    case 'mod_nw_src':
+    case 'mod_nw_dst':
+      needArg();
+      return [setField(name === 'mod_nw_src' ? 'ipv4_src' : 'ipv4_dst', arg)];
+    case 'mod_tp_src':
+    case 'mod_tp_dst': {
+      needArg();
+      const proto = ctx.ipProto === 17 ? 'udp' : ctx.ipProto === 132 ? 'sctp' : 'tcp';
+      return [setField(`${proto}_${name.slice(7)}`, arg)];
+    }
+    case 'mod_nw_tos': {
+      needArg();
+      const v = num(arg, 8, 'nw_tos');
+      return [{ type: 'set_field', field: 'ip_dscp', value: v >> 2 }];
+    }
+    case 'mod_nw_ecn':
+      needArg();
+      return [setField('ip_ecn', arg)];
+    case 'resubmit': {
+      if (t[colon] === ':') {
+        const pn = parsePort(arg.text, 2);
+        if (pn === undefined) throw textError(`bad resubmit port '${arg.text}'`, arg.col);
+        return [{ type: 'resubmit', port: pn }];
+      }
+      const parts = args(p, 'resubmit').text.split(',');
+      if (parts.length < 2 || parts.length > 3 || (parts[2] !== undefined && parts[2].trim() !== 'ct')) {
+        throw textError('resubmit([port],[table][,ct]) expected', p.col);
+      }
+      const ps = parts[0]!.trim();
+      const ts = parts[1]!.trim();
+      const pn = ps === '' ? 0xfff8 : parsePort(ps, 2);
+      if (pn === undefined) throw textError(`bad resubmit port '${ps}'`, p.col);
+      const tn = ts === '' ? 255 : num({ text: ts, col: p.col }, 8, 'table');
+      return [parts[2] ? { type: 'resubmit', port: pn, table: tn, ct: true } : { type: 'resubmit', port: pn, table: tn }];
+    }
+    case 'note':
+      needArg();
+      return [{ type: 'note', data: parseBytes(arg) }];
+    case 'multipath': {
+      const a = splitTop(args(p, 'multipath'));
+      if (a.length !== 6) throw textError('multipath needs 6 arguments', p.col);
+      const fields = MP_FIELDS.indexOf(a[0]!.text);
+      const alg = MP_ALGS.indexOf(a[2]!.text);
+      if (fields < 0) throw textError(`unknown multipath fields '${a[0]!.text}'`, a[0]!.col);
+      if (alg < 0) throw textError(`unknown multipath algorithm '${a[2]!.text}'`, a[2]!.col);
+      const nLinks = num(a[3]!, 16, 'n_links');
+      if (nLinks < 1) throw textError('n_links must be at least 1', a[3]!.col);
+      return [
+        {
+          type: 'multipath',
+          fields,
+          basis: num(a[1]!, 16, 'basis'),
+          algorithm: alg,
+          maxLink: nLinks - 1,
+          arg: num(a[4]!, 32, 'arg'),
+          dst: parseSubfield(a[5]!),
+        },
+      ];
+    }
+    case 'learn':
+      return [parseLearn(p)];
+    case 'fin_timeout': {
+      const f = { type: 'fin_timeout' as const, idleTimeout: 0, hardTimeout: 0 };
+      for (const part of splitTop(args(p, 'fin_timeout'))) {
+        const { key, value } = kv(part);
+        if (!value) throw textError(`fin_timeout ${key} needs a value`, part.col);
+        if (key === 'idle_timeout') f.idleTimeout = num(value, 16, key);
+        else if (key === 'hard_timeout') f.hardTimeout = num(value, 16, key);
+        else throw textError(`unknown fin_timeout argument '${key}'`, part.col);
+      }
+      return [f];
+    }
+    case 'sample': {
+      const s: Extract<Action, { type: 'sample' }> = { type: 'sample', probability: 0, collectorSetId: 0, obsDomainId: 0, obsPointId: 0 };
+      for (const part of splitTop(args(p, 'sample'))) {
+        const { key, value } = kv(part);
+        const v = value ?? { text: '', col: part.col };
+        if (key === 'probability') s.probability = num(v, 16, key);
+        else if (key === 'collector_set_id') s.collectorSetId = num(v, 32, key);
+        else if (key === 'obs_domain_id') s.obsDomainId = num(v, 32, key);
+        else if (key === 'obs_point_id') s.obsPointId = num(v, 32, key);
+        else if (key === 'sampling_port') {
+          const pn = parsePort(v.text, 2);
+          if (pn === undefined) throw textError(`bad sampling_port '${v.text}'`, v.col);
+          s.samplingPort = pn;
+        } else if (key === 'ingress') s.direction = 1;
+        else if (key === 'egress') s.direction = 2;
+        else throw textError(`unknown sample argument '${key}'`, part.col);
+      }
+      if (s.probability === 0) throw textError('sample probability must be non-zero', p.col);
+      if (s.direction !== undefined && s.samplingPort === undefined) s.samplingPort = 0xffff;
+      return [s];
+    }
+    case 'push':
+      needArg();
+      return [{ type: 'stack_push', src: parseSubfield(arg) }];
+    case 'pop':
+      needArg();
+      return [{ type: 'stack_pop', dst: parseSubfield(arg) }];
+    case 'conjunction': {
+      const a = splitTop(args(p, 'conjunction'));
+      const m = a.length === 2 ? /^(\d+)\s*\/\s*(\d+)$/.exec(a[1]!.text) : null;
+      if (!m) throw textError('conjunction(id,k/n) expected', p.col);
+      const clause = Number(m[1]);
+      const nClauses = Number(m[2]);
+      if (nClauses < 2 || nClauses > 64 || clause < 1 || clause > nClauses) throw textError(`conjunction clause ${clause}/${nClauses} out of range`, a[1]!.col);
+      return [{ type: 'conjunction', id: num(a[0]!, 32, 'conjunction id'), clause, nClauses }];
+    }
+    case 'ct':
+      return [parseCt(p, ctx)];
+    case 'nat':
+      return [parseNat(p)];
+    default:
+      throw textError(`unknown action '${name}'`, p.col);
+  }
+}
+
+/** Parses a comma-separated action list (ovs-actions(7)). */
+export function parseActionList(p: TextPiece, ctx: ActionParseContext = {}): Action[] {
+  const out: Action[] = [];
+  for (const part of splitTop(p)) out.push(...parseOne(part, ctx));
+  return out;
+}
+
+/** Parses OVS action text (e.g. `"set_field:0x5->tun_id,output:2"`) into actions. */
+export function parseActions(text: string, ctx: ActionParseContext = {}): Action[] {
+  return parseActionList({ text, col: 0 }, ctx);
+}

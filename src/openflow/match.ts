@@ -1,0 +1,356 @@
+/**
+ * OpenFlow 1.3 matches: `ofp_match` (section 7.2.3.1, OFPMT_OXM) and bare OXM TLV lists (section 7.2.3.2),
+ * driven by the field registry in oxm.ts.
+ *
+ * A {@link Match} is an ordered list of entries. Order is kept on the wire, and prerequisites are checked in
+ * that order, as Open vSwitch does when it decodes (nx_pull_raw): a field's prerequisite must come earlier.
+ */
+import { OpenFlowDecodeError } from './errors';
+import {
+  OxmField,
+  OxmValue,
+  checkOxmValue,
+  oxmFieldByHeader,
+  oxmFieldByName,
+  oxmValueToBigInt,
+  formatFieldValue,
+  OFPXMC_EXPERIMENTER,
+} from './oxm';
+import { Reader } from './reader';
+import { Writer } from './writer';
+
+
+/**
+ * One match entry. `field` is a registry name (oxm.ts, e.g. `in_port`, `eth_type`, `ipv4_dst`, `reg0`,
+ * `tun_id`, `ct_state`). `value`/`mask`: number for fields up to 6 bytes (MACs included), bigint for 8-byte
+ * fields, Buffer (exact width) for wider ones. An absent mask means exact match.
+ */
+export interface KnownMatchEntry {
+  field: string;
+  value: OxmValue;
+  mask?: OxmValue;
+}
+
+/**
+ * A field the registry does not know: kept as its header word and its raw body (everything after the 4-byte
+ * header, experimenter id included), so it re-encodes byte for byte.
+ */
+export interface OpaqueMatchEntry {
+  field: 'unknown';
+  header: number;
+  value: Buffer;
+  mask?: undefined;
+}
+
+export type MatchEntry = KnownMatchEntry | OpaqueMatchEntry;
+/** An OpenFlow 1.3 match: ordered OXM entries. */
+export type Match = MatchEntry[];
+
+/** OFPMT_OXM (section 7.2.3.1). */
+export const OFPMT_OXM = 1;
+
+/** Upper bound on OXM entries in one match, against hostile inputs. */
+export const MAX_OXM_ENTRIES = 512;
+
+function writeValue(w: Writer, f: OxmField, v: OxmValue): void {
+  const n = f.bytes;
+  w.ensure(n);
+  const buf = w.buf;
+  if (f.kind === 'num') {
+    const x = v as number;
+    switch (n) {
+      case 1:
+        buf[w.pos] = x;
+        break;
+      case 2:
+        buf.writeUInt16BE(x, w.pos);
+        break;
+      case 4:
+        buf.writeUInt32BE(x, w.pos);
+        break;
+      default:
+        buf.writeUIntBE(x, w.pos, n);
+    }
+  } else if (f.kind === 'big') {
+    buf.writeBigUInt64BE(v as bigint, w.pos);
+  } else {
+    (v as Buffer).copy(buf, w.pos);
+  }
+  w.pos += n;
+}
+
+function readValue(r: Reader, f: OxmField): OxmValue {
+  const n = f.bytes;
+  const buf = r.buf;
+  const p = r.pos;
+  r.pos += n;
+  if (f.kind === 'num') {
+    switch (n) {
+      case 1:
+        return buf[p]!;
+      case 2:
+        return buf.readUInt16BE(p);
+      case 4:
+        return buf.readUInt32BE(p);
+      default:
+        return buf.readUIntBE(p, n);
+    }
+  }
+  if (f.kind === 'big') return buf.readBigUInt64BE(p);
+  return Buffer.from(buf.subarray(p, p + n));
+}
+
+/** Tracks what earlier entries established, for prerequisite checks (OpenFlow 1.3 section 7.2.3.6). */
+class PrereqState {
+  ethType = -1;
+  ipProto = -1;
+  icmp6Type = -1;
+  vlanPresent = false;
+  ctTracked = false;
+  seen = new Set<string>();
+
+  /** Returns true if the prerequisites of `f` are met by the entries seen so far. */
+  ok(f: OxmField): boolean {
+    const et = this.ethType;
+    switch (f.prereq) {
+      case 'none':
+        return true;
+      case 'vlan':
+        return this.vlanPresent;
+      case 'arp':
+        return et === 0x0806 || et === 0x8035;
+      case 'ipv4':
+        return et === 0x0800;
+      case 'ipv6':
+      case 'ipv6_any':
+        return et === 0x86dd;
+      case 'ip':
+        return et === 0x0800 || et === 0x86dd;
+      case 'mpls':
+        return et === 0x8847 || et === 0x8848;
+      case 'pbb':
+        return et === 0x88e7;
+      case 'tcp':
+        return (et === 0x0800 || et === 0x86dd) && this.ipProto === 6;
+      case 'udp':
+        return (et === 0x0800 || et === 0x86dd) && this.ipProto === 17;
+      case 'sctp':
+        return (et === 0x0800 || et === 0x86dd) && this.ipProto === 132;
+      case 'icmpv4':
+        return et === 0x0800 && this.ipProto === 1;
+      case 'icmpv6':
+        return et === 0x86dd && this.ipProto === 58;
+      case 'nd':
+        return et === 0x86dd && this.ipProto === 58 && (this.icmp6Type === 135 || this.icmp6Type === 136);
+      case 'nd_sll':
+        return et === 0x86dd && this.ipProto === 58 && this.icmp6Type === 135;
+      case 'nd_tll':
+        return et === 0x86dd && this.ipProto === 58 && this.icmp6Type === 136;
+      case 'ct':
+        return this.ctTracked;
+    }
+  }
+
+  /** Records what an entry establishes. */
+  note(name: string, value: OxmValue, mask: OxmValue | undefined): void {
+    switch (name) {
+      case 'eth_type':
+        this.ethType = value as number;
+        break;
+      case 'ip_proto':
+        this.ipProto = value as number;
+        break;
+      case 'icmpv6_type':
+        this.icmp6Type = value as number;
+        break;
+      case 'vlan_vid':
+        // OFPVID_PRESENT (0x1000) matched as set.
+        this.vlanPresent = ((value as number) & 0x1000) !== 0 && (mask === undefined || ((mask as number) & 0x1000) !== 0);
+        break;
+      case 'vlan_tci':
+        this.vlanPresent = ((value as number) & 0x1000) !== 0 && (mask === undefined || ((mask as number) & 0x1000) !== 0);
+        break;
+      case 'ct_state':
+        // OVS (is_ct_valid): +trk matched, and not +inv.
+        this.ctTracked =
+          ((value as number) & 0x20) !== 0 && (mask === undefined || ((mask as number) & 0x20) !== 0) && ((value as number) & 0x10) === 0;
+        break;
+    }
+  }
+}
+
+function entryError(code: 'OFPBMC_BAD_FIELD' | 'OFPBMC_BAD_PREREQ' | 'OFPBMC_DUP_FIELD' | 'OFPBMC_BAD_MASK' | 'OFPBMC_BAD_VALUE', msg: string): OpenFlowDecodeError {
+  return new OpenFlowDecodeError(code, msg);
+}
+
+/**
+ * Writes bare OXM TLVs (section 7.2.3.2) for `m`. Validates values, masks (OFPBMC_BAD_MASK on a non-maskable
+ * field), prerequisites in order (OFPBMC_BAD_PREREQ) and duplicates (OFPBMC_DUP_FIELD).
+ */
+export function encodeOxms(w: Writer, m: Match): void {
+  const st = new PrereqState();
+  for (let i = 0; i < m.length; i++) {
+    const e = m[i]!;
+    if (e.field === 'unknown') {
+      const o = e as OpaqueMatchEntry;
+      if (!Buffer.isBuffer(o.value) || (o.header & 0xff) !== o.value.length) {
+        throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `opaque OXM 0x${(o.header >>> 0).toString(16)} length does not match its body`);
+      }
+      w.u32(o.header);
+      w.bytes(o.value);
+      continue;
+    }
+    const f = oxmFieldByName(e.field);
+    if (!f) throw entryError('OFPBMC_BAD_FIELD', `unknown match field '${e.field}'`);
+    if (st.seen.has(f.name)) throw entryError('OFPBMC_DUP_FIELD', `duplicate match field '${f.name}'`);
+    st.seen.add(f.name);
+    if (!st.ok(f)) throw entryError('OFPBMC_BAD_PREREQ', `match field '${f.name}' lacks its prerequisite (${f.prereq})`);
+    checkOxmValue(f, e.value);
+    const masked = e.mask !== undefined;
+    if (masked) {
+      if (!f.maskable) throw entryError('OFPBMC_BAD_MASK', `match field '${f.name}' is not maskable`);
+      checkOxmValue(f, e.mask, 'mask');
+    }
+    w.u32(masked ? f.headerMasked : f.header);
+    if (f.oxmClass === OFPXMC_EXPERIMENTER) w.u32(f.experimenter);
+    writeValue(w, f, e.value);
+    if (masked) writeValue(w, f, e.mask!);
+    st.note(f.name, e.value, e.mask);
+  }
+}
+
+/** Reads bare OXM TLVs until `r` is exhausted. Unknown fields become {@link OpaqueMatchEntry}. */
+export function decodeOxms(r: Reader): Match {
+  const out: Match = [];
+  const st = new PrereqState();
+  while (r.remaining > 0) {
+    if (out.length >= MAX_OXM_ENTRIES) throw r.error('OFPBMC_BAD_LEN', `more than ${MAX_OXM_ENTRIES} OXM entries`);
+    const at = r.offset;
+    if (r.remaining < 4) throw r.error('OFPBMC_BAD_LEN', `OXM header needs 4 bytes, ${r.remaining} remain`);
+    const header = r.u32();
+    const len = header & 0xff;
+    if (len > r.remaining) throw r.error('OFPBMC_BAD_LEN', `OXM length ${len} exceeds the ${r.remaining} bytes left`, at);
+    const hasMask = (header & 0x100) !== 0;
+    let exp = 0;
+    const cls = header >>> 16;
+    if (cls === OFPXMC_EXPERIMENTER) {
+      if (len < 4) throw r.error('OFPBMC_BAD_LEN', `experimenter OXM length ${len} < 4`, at);
+      exp = r.buf.readUInt32BE(r.pos);
+    }
+    const f = oxmFieldByHeader(header, exp);
+    if (!f) {
+      out.push({ field: 'unknown', header, value: r.copy(len, 'OXM body') });
+      continue;
+    }
+    const expBytes = cls === OFPXMC_EXPERIMENTER ? 4 : 0;
+    const want = expBytes + (hasMask ? 2 : 1) * f.bytes;
+    if (len !== want) throw r.error('OFPBMC_BAD_LEN', `${f.name} OXM length ${len}, expected ${want}`, at);
+    if (hasMask && !f.maskable) throw r.error('OFPBMC_BAD_MASK', `${f.name} is not maskable`, at);
+    if (st.seen.has(f.name)) throw r.error('OFPBMC_DUP_FIELD', `duplicate match field ${f.name}`, at);
+    st.seen.add(f.name);
+    if (!st.ok(f)) throw r.error('OFPBMC_BAD_PREREQ', `${f.name} lacks its prerequisite (${f.prereq})`, at);
+    r.pos += expBytes;
+    const value = readValue(r, f);
+    if (hasMask) {
+      const mask = readValue(r, f);
+      out.push({ field: f.name, value, mask });
+      st.note(f.name, value, mask);
+    } else {
+      out.push({ field: f.name, value });
+      st.note(f.name, value, undefined);
+    }
+  }
+  return out;
+}
+
+/** Writes a whole `ofp_match` (type OFPMT_OXM, length, OXMs, zero padding to a multiple of 8). */
+export function encodeMatch(w: Writer, m: Match): void {
+  const start = w.pos;
+  w.u16(OFPMT_OXM);
+  w.u16(0);
+  encodeOxms(w, m);
+  w.patchU16(start + 2, w.pos - start);
+  w.pad8(start);
+}
+
+/** Reads a whole `ofp_match` including its padding (section 7.2.3.1). */
+export function decodeMatch(r: Reader): Match {
+  const at = r.offset;
+  if (r.remaining < 4) throw r.error('OFPBMC_BAD_LEN', `ofp_match needs 4 bytes, ${r.remaining} remain`);
+  const type = r.u16();
+  const len = r.u16();
+  if (type !== OFPMT_OXM) throw r.error('OFPBMC_BAD_TYPE', `match type ${type} is not OFPMT_OXM`, at);
+  if (len < 4) throw r.error('OFPBMC_BAD_LEN', `ofp_match length ${len} < 4`, at);
+  const padded = (len + 7) & ~7;
+  if (padded - 4 > r.remaining) throw r.error('OFPBMC_BAD_LEN', `ofp_match length ${len} exceeds the ${r.remaining + 4} bytes left`, at);
+  const sub = r.sub(len - 4, 'ofp_match', 'OFPBMC_BAD_LEN');
+  const m = decodeOxms(sub);
+  r.skip(padded - len, 'ofp_match padding');
+  return m;
+}
+
+const SHORTHANDS: [string, number, number][] = [
+  ['tcp', 0x0800, 6],
+  ['udp', 0x0800, 17],
+  ['sctp', 0x0800, 132],
+  ['icmp', 0x0800, 1],
+  ['tcp6', 0x86dd, 6],
+  ['udp6', 0x86dd, 17],
+  ['sctp6', 0x86dd, 132],
+  ['icmp6', 0x86dd, 58],
+];
+const ETH_SHORT: Record<number, string> = { 0x0800: 'ip', 0x86dd: 'ipv6', 0x0806: 'arp', 0x8035: 'rarp', 0x8847: 'mpls', 0x8848: 'mplsm' };
+
+/**
+ * Prints a match as OVS flow text (ovs-fields(7)): a protocol shorthand (`ip`, `tcp6`, `arp`...) when
+ * eth_type/ip_proto allow, then `name=value[/mask]` for the other entries. Empty match prints as "".
+ */
+export function formatMatch(m: Match): string {
+  let et = -1;
+  let proto = -1;
+  for (const e of m) {
+    if (e.field === 'eth_type' && e.mask === undefined) et = e.value as number;
+    else if (e.field === 'ip_proto' && e.mask === undefined) proto = e.value as number;
+  }
+  const parts: string[] = [];
+  let skipEt = false;
+  let skipProto = false;
+  if (et >= 0) {
+    const sh = SHORTHANDS.find(([, t, p]) => t === et && p === proto);
+    if (sh) {
+      parts.push(sh[0]);
+      skipEt = skipProto = true;
+    } else if (ETH_SHORT[et]) {
+      parts.push(ETH_SHORT[et]!);
+      skipEt = true;
+    }
+  }
+  for (const e of m) {
+    if (e.field === 'unknown') {
+      const o = e as OpaqueMatchEntry;
+      parts.push(`oxm_0x${(o.header >>> 0).toString(16).padStart(8, '0')}=0x${o.value.toString('hex') || '0'}`);
+      continue;
+    }
+    if ((skipEt && e.field === 'eth_type') || (skipProto && e.field === 'ip_proto')) continue;
+    const f = oxmFieldByName(e.field);
+    if (!f) {
+      parts.push(`${e.field}=?`);
+      continue;
+    }
+    parts.push(`${f.name}=${formatFieldValue(f, e.value, e.mask)}`);
+  }
+  return parts.join(',');
+}
+
+/** Finds an entry by registry name (or alias). */
+export function matchGet(m: Match, field: string): KnownMatchEntry | undefined {
+  const f = oxmFieldByName(field);
+  const name = f ? f.name : field;
+  for (const e of m) if (e.field === name) return e as KnownMatchEntry;
+  return undefined;
+}
+
+/** True when `v` equals the field's all-ones mask (used to drop redundant masks). */
+export function isExactMask(f: OxmField, mask: OxmValue): boolean {
+  return oxmValueToBigInt(mask) === (1n << BigInt(f.bytes * 8)) - 1n;
+}
