@@ -223,10 +223,6 @@ function putFieldHeader(w: Writer, f: OxmField): void {
   if (f.oxmClass === OFPXMC_EXPERIMENTER) w.u32(f.experimenter);
 }
 
-function fieldHeaderLen(f: OxmField): number {
-  return f.oxmClass === OFPXMC_EXPERIMENTER ? 8 : 4;
-}
-
 function readFieldHeader(r: Reader, what: string): OxmField {
   const at = r.offset;
   const h = r.u32();
