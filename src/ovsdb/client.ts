@@ -17,6 +17,7 @@ import {
   parseOvsdbEndpointList,
 } from './endpoint';
 import {
+  OvsdbCanceledError,
   OvsdbConnectionClosedError,
   OvsdbEndpointError,
   OvsdbNotLeaderError,
@@ -507,7 +508,17 @@ export class OvsdbClient {
     const p = this.rpc;
     if (!p) throw new OvsdbConnectionClosedError(`not connected (state ${this.state})`, { method: 'transact', endpoint: this.currentEndpointText });
     const { id, result } = p.start('transact', [db, ...ops], { timeoutMs: opts.timeoutMs });
-    const onAbort = () => p.notify('cancel', [id]);
+    const onAbort = () => {
+      // RFC 7047 4.1.4: `cancel` names the request; the server answers the request with error "canceled".
+      // ovsdb-server only sends that reply on db-change-aware sessions and otherwise drops the request
+      // silently, so follow the cancel with an echo: requests are handled in order, so if the echo's reply
+      // arrives first, the transaction was cancelled without a reply and we fail it here.
+      p.notify('cancel', [id]);
+      p.request('echo', ['cancel', id]).then(
+        () => p.abandon(id, new OvsdbCanceledError('transact', { error: 'canceled', details: 'cancelled by the client' })),
+        () => undefined,
+      );
+    };
     if (opts.signal) {
       if (opts.signal.aborted) onAbort();
       else opts.signal.addEventListener('abort', onAbort, { once: true });

@@ -163,6 +163,24 @@ export class OvsdbJsonRpc {
     return { id, result };
   }
 
+  /**
+   * Rejects a pending request locally with `error` and forgets it (a late reply is then ignored). Returns
+   * false if the request is no longer pending.
+   */
+  abandon(id: number, error: unknown): boolean {
+    const p = this.pending.get(id);
+    if (!p) return false;
+    this.pending.delete(id);
+    if (p.timer) clearTimeout(p.timer);
+    p.reject(error);
+    return true;
+  }
+
+  /** True while request `id` awaits its reply. */
+  isPending(id: number): boolean {
+    return this.pending.has(id);
+  }
+
   /** Sends a notification (a request with a null id), e.g. `cancel`. No-op once closed. */
   notify(method: string, params: unknown[]): void {
     if (!this.isClosed) this.send({ method, params, id: null });
