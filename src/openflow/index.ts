@@ -1,3 +1,7 @@
 export * from './errors';
 export * from './reader';
 export * from './writer';
+export * from './types';
+export * from './header';
+export * from './framer';
+export * from './dispatch';

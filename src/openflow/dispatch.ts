@@ -1,0 +1,350 @@
+/**
+ * The one dispatch table of the OpenFlow 1.3 codec: (version, ofp_header.type, multipart type, experimenter id
+ * + exp_type) -> decoder / encoder / formatter, plus the three entry points {@link decodeMessage},
+ * {@link encodeMessage} and {@link formatMessage}.
+ *
+ * Decoding never trusts the wire: the header length must equal the buffer, every read is bounds-checked by
+ * {@link Reader}, and every failure is an {@link OpenFlowDecodeError} carrying the spec's code, the message
+ * type and the byte offset. Unknown experimenter messages and multipart types decode to opaque values that
+ * re-encode byte for byte; an unknown ofp_header.type is OFPBRC_BAD_TYPE.
+ */
+import { OpenFlowDecodeError } from './errors';
+import { Reader } from './reader';
+import { Writer } from './writer';
+import { endMessage, type OfpHeader } from './header';
+import {
+  MULTIPART_TYPE_NAMES,
+  OFP13_VERSION,
+  OFP_HEADER_LEN,
+  OFP_MAX_MSG_LEN,
+  OFPMP_EXPERIMENTER,
+  OFPT_ERROR,
+  OFPT_EXPERIMENTER,
+  OFPT_HELLO,
+  OFPT_MULTIPART_REPLY,
+  OFPT_MULTIPART_REQUEST,
+  type ExperimenterMsg,
+  type MultipartReply,
+  type MultipartReplyBody,
+  type MultipartRequest,
+  type MultipartRequestBody,
+  type OfpMessage,
+  type OfpMessageType,
+} from './types';
+import type { MessageCodec, MultipartCodec } from './msg/codec';
+import * as sw from './msg/switch';
+import { errorCodec } from './msg/error';
+import * as flow from './msg/flow';
+import * as packet from './msg/packet';
+import * as port from './msg/port';
+import * as group from './msg/group';
+import * as meter from './msg/meter';
+import * as table from './msg/table';
+import * as queue from './msg/queue';
+import * as nicira from './msg/nicira';
+import { bundleAddCodec, bundleControlCodec, bundleHooks } from './msg/bundle';
+
+/** Options of {@link decodeMessage}. */
+export interface DecodeOptions {
+  /** Largest message accepted (default 65535); a longer one is OFPSDN_MSG_TOO_LARGE. */
+  maxMessageLength?: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCodec = MessageCodec<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyMpCodec = MultipartCodec<any>;
+
+const opaqueExperimenter: MessageCodec<ExperimenterMsg> = {
+  name: 'EXPERIMENTER',
+  ofpName: 'OFPT_EXPERIMENTER',
+  ofpType: OFPT_EXPERIMENTER,
+  decode: () => {
+    throw new Error('decoded by dispatch');
+  },
+  encode: (w, m) => void w.bytes(m.data),
+  format: (m) => `experimenter=0x${m.experimenter.toString(16).padStart(8, '0')} exp_type=${m.expType} data=${m.data.toString('hex')}`,
+};
+
+const multipartRequestCodec: MessageCodec<MultipartRequest> = {
+  name: 'MULTIPART_REQUEST',
+  ofpName: 'OFPT_MULTIPART_REQUEST',
+  ofpType: OFPT_MULTIPART_REQUEST,
+  decode: (r, h) => {
+    const { mpType, flags } = readMultipartHeader(r);
+    return { type: 'MULTIPART_REQUEST', xid: h.xid, flags, body: decodeMpBody(r, mpType, MP_REQUEST) as MultipartRequestBody };
+  },
+  encode: (w, m) => encodeMpBody(w, m.flags, m.body, MP_REQUEST),
+  format: (m) => formatMpBody(m.body, MP_REQUEST),
+};
+
+const multipartReplyCodec: MessageCodec<MultipartReply> = {
+  name: 'MULTIPART_REPLY',
+  ofpName: 'OFPT_MULTIPART_REPLY',
+  ofpType: OFPT_MULTIPART_REPLY,
+  decode: (r, h) => {
+    const { mpType, flags } = readMultipartHeader(r);
+    return { type: 'MULTIPART_REPLY', xid: h.xid, flags, body: decodeMpBody(r, mpType, MP_REPLY) as MultipartReplyBody };
+  },
+  encode: (w, m) => encodeMpBody(w, m.flags, m.body, MP_REPLY),
+  format: (m) => formatMpBody(m.body, MP_REPLY),
+};
+
+/** Codecs by ofp_header.type (OFPT_EXPERIMENTER is dispatched further by experimenter id and exp_type). */
+const BY_TYPE: (AnyCodec | undefined)[] = [];
+/** Codecs by message object `type`. */
+const BY_NAME = new Map<string, AnyCodec>();
+/** Experimenter codecs: experimenter id -> exp_type -> codec. */
+const BY_EXPERIMENTER = new Map<number, Map<number, AnyCodec>>();
+/** Multipart body codecs by OFPMP_* value. */
+const MP_REQUEST: AnyMpCodec[] = [];
+const MP_REPLY: AnyMpCodec[] = [];
+
+const CODECS: AnyCodec[] = [
+  sw.helloCodec,
+  errorCodec,
+  sw.echoRequestCodec,
+  sw.echoReplyCodec,
+  opaqueExperimenter,
+  sw.featuresRequestCodec,
+  sw.featuresReplyCodec,
+  sw.getConfigRequestCodec,
+  sw.getConfigReplyCodec,
+  sw.setConfigCodec,
+  packet.packetInCodec,
+  flow.flowRemovedCodec,
+  port.portStatusCodec,
+  packet.packetOutCodec,
+  flow.flowModCodec,
+  group.groupModCodec,
+  port.portModCodec,
+  table.tableModCodec,
+  multipartRequestCodec,
+  multipartReplyCodec,
+  sw.barrierRequestCodec,
+  sw.barrierReplyCodec,
+  queue.queueGetConfigRequestCodec,
+  queue.queueGetConfigReplyCodec,
+  sw.roleRequestCodec,
+  sw.roleReplyCodec,
+  sw.getAsyncRequestCodec,
+  sw.getAsyncReplyCodec,
+  sw.setAsyncCodec,
+  meter.meterModCodec,
+  // Experimenter messages.
+  bundleControlCodec,
+  bundleAddCodec,
+  nicira.setPacketInFormatCodec,
+  nicira.setControllerIdCodec,
+  packet.packetIn2Codec,
+  packet.resumeCodec,
+];
+
+for (const c of CODECS) {
+  BY_NAME.set(c.name, c);
+  if (c.experimenter !== undefined) {
+    let m = BY_EXPERIMENTER.get(c.experimenter);
+    if (!m) BY_EXPERIMENTER.set(c.experimenter, (m = new Map()));
+    m.set(c.expType!, c);
+  } else BY_TYPE[c.ofpType] = c;
+}
+
+for (const c of [
+  sw.descRequestCodec,
+  flow.flowStatsRequestCodec,
+  flow.aggregateRequestCodec,
+  table.tableStatsRequestCodec,
+  port.portStatsRequestCodec,
+  queue.queueStatsRequestCodec,
+  group.groupStatsRequestCodec,
+  group.groupDescRequestCodec,
+  group.groupFeaturesRequestCodec,
+  meter.meterStatsRequestCodec,
+  meter.meterConfigRequestCodec,
+  meter.meterFeaturesRequestCodec,
+  table.tableFeaturesRequestCodec,
+  port.portDescRequestCodec,
+] as AnyMpCodec[]) {
+  MP_REQUEST[c.mpType] = c;
+}
+for (const c of [
+  sw.descReplyCodec,
+  flow.flowStatsReplyCodec,
+  flow.aggregateReplyCodec,
+  table.tableStatsReplyCodec,
+  port.portStatsReplyCodec,
+  queue.queueStatsReplyCodec,
+  group.groupStatsReplyCodec,
+  group.groupDescReplyCodec,
+  group.groupFeaturesReplyCodec,
+  meter.meterStatsReplyCodec,
+  meter.meterConfigReplyCodec,
+  meter.meterFeaturesReplyCodec,
+  table.tableFeaturesReplyCodec,
+  port.portDescReplyCodec,
+] as AnyMpCodec[]) {
+  MP_REPLY[c.mpType] = c;
+}
+
+// ---- multipart (A.3.5): type u16, flags u16, pad 4, body ----
+
+function readMultipartHeader(r: Reader): { mpType: number; flags: number } {
+  r.need(8, 'ofp_multipart header', 'OFPBRC_BAD_LEN');
+  const mpType = r.u16();
+  const flags = r.u16();
+  r.skip(4);
+  return { mpType, flags };
+}
+
+function decodeMpBody(r: Reader, mpType: number, table: AnyMpCodec[]): MultipartRequestBody | MultipartReplyBody {
+  const c = table[mpType];
+  if (c) return c.decode(r);
+  if (mpType === OFPMP_EXPERIMENTER) {
+    r.need(8, 'experimenter multipart header', 'OFPBRC_BAD_LEN');
+    const experimenter = r.u32();
+    const expType = r.u32();
+    return { mpType: 'EXPERIMENTER', experimenter, expType, data: r.copy(r.remaining) };
+  }
+  return { mpType: 'UNKNOWN', mpTypeCode: mpType, data: r.copy(r.remaining) };
+}
+
+function encodeMpBody(w: Writer, flags: number, body: MultipartRequestBody | MultipartReplyBody, table: AnyMpCodec[]): void {
+  if (body.mpType === 'EXPERIMENTER') {
+    w.u16(OFPMP_EXPERIMENTER).u16(flags).zeros(4).u32(body.experimenter).u32(body.expType).bytes(body.data);
+    return;
+  }
+  if (body.mpType === 'UNKNOWN') {
+    w.u16(body.mpTypeCode).u16(flags).zeros(4).bytes(body.data);
+    return;
+  }
+  const code = MULTIPART_TYPE_NAMES.indexOf(body.mpType);
+  const c = table[code];
+  if (!c) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `unknown multipart type ${String(body.mpType)}`, w.pos);
+  w.u16(code).u16(flags).zeros(4);
+  c.encode(w, body);
+}
+
+function formatMpBody(body: MultipartRequestBody | MultipartReplyBody, table: AnyMpCodec[]): string {
+  if (body.mpType === 'EXPERIMENTER') {
+    return `experimenter=0x${body.experimenter.toString(16).padStart(8, '0')} exp_type=${body.expType} data=${body.data.toString('hex')}`;
+  }
+  if (body.mpType === 'UNKNOWN') return `type=${body.mpTypeCode} data=${body.data.toString('hex')}`;
+  return table[MULTIPART_TYPE_NAMES.indexOf(body.mpType)]!.format(body).trim();
+}
+
+const MP_OVS_NAMES: Record<string, string> = { PORT_STATS: 'PORT' };
+
+// ---- entry points ----
+
+/**
+ * Decodes one whole OpenFlow message (exactly `buf`, as the framer cuts it).
+ *
+ * Errors ({@link OpenFlowDecodeError}): fewer than 8 bytes, or a header length different from the buffer
+ * length -> OFPBRC_BAD_LEN; over `maxMessageLength` -> OFPSDN_MSG_TOO_LARGE; a version other than 0x04 (HELLO
+ * and ERROR excepted, for version negotiation) -> OFPBRC_BAD_VERSION; an unknown type -> OFPBRC_BAD_TYPE; and
+ * whatever the body's decoder finds.
+ */
+export function decodeMessage(buf: Buffer, opts?: DecodeOptions): OfpMessage {
+  if (buf.length < OFP_HEADER_LEN) {
+    throw new OpenFlowDecodeError('OFPBRC_BAD_LEN', `message of ${buf.length} bytes is shorter than ofp_header`, 0);
+  }
+  const version = buf[0]!;
+  const type = buf[1]!;
+  const length = buf.readUInt16BE(2);
+  const xid = buf.readUInt32BE(4);
+  const c = type === OFPT_EXPERIMENTER ? opaqueExperimenter : BY_TYPE[type];
+  const name = c?.name;
+  if (length !== buf.length) {
+    throw new OpenFlowDecodeError('OFPBRC_BAD_LEN', `ofp_header.length ${length} but the message has ${buf.length} bytes`, 2, name);
+  }
+  const cap = opts?.maxMessageLength ?? OFP_MAX_MSG_LEN;
+  if (length > cap) {
+    throw new OpenFlowDecodeError('OFPSDN_MSG_TOO_LARGE', `message of ${length} bytes exceeds the cap of ${cap}`, 2, name);
+  }
+  if (version !== OFP13_VERSION && type !== OFPT_HELLO && type !== OFPT_ERROR) {
+    throw new OpenFlowDecodeError('OFPBRC_BAD_VERSION', `version 0x${version.toString(16)} is not OpenFlow 1.3 (0x04)`, 0, name);
+  }
+  if (!c) throw new OpenFlowDecodeError('OFPBRC_BAD_TYPE', `unknown message type ${type}`, 1);
+  const h: OfpHeader = { version, type, length, xid };
+  const r = new Reader(buf, OFP_HEADER_LEN, length, OFP_HEADER_LEN, name);
+  if (type !== OFPT_EXPERIMENTER) return c.decode(r, h) as OfpMessage;
+  r.need(8, 'ofp_experimenter_header', 'OFPBRC_BAD_LEN');
+  const experimenter = r.u32();
+  const expType = r.u32();
+  const ec = BY_EXPERIMENTER.get(experimenter)?.get(expType);
+  if (!ec) return { type: 'EXPERIMENTER', xid, experimenter, expType, data: r.copy(r.remaining) };
+  r.msgType = ec.name;
+  return ec.decode(r, h) as OfpMessage;
+}
+
+const scratch = new Writer(1 << 16);
+
+/**
+ * Encodes one message. With `w`, the message is appended at `w.pos` and the returned Buffer is a view into
+ * `w.buf` (valid until the writer is next written or reset); without, a fresh Buffer is returned. A message
+ * that would exceed 65535 bytes, or a value that does not fit its field, is an OFPSDN_* error (and `w` is left
+ * as it was).
+ */
+export function encodeMessage(msg: OfpMessage, w?: Writer): Buffer {
+  const c = BY_NAME.get(msg.type);
+  if (!c) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `unknown message type ${String(msg.type)}`, 0);
+  const out = w ?? scratch.reset();
+  const start = out.pos;
+  try {
+    const version = msg.type === 'HELLO' || msg.type === 'ERROR' ? msg.version : OFP13_VERSION;
+    out.ensure(OFP_HEADER_LEN);
+    const b = out.buf;
+    b[start] = version;
+    b[start + 1] = c.ofpType;
+    b[start + 2] = 0;
+    b[start + 3] = 0;
+    b.writeUInt32BE(msg.xid >>> 0, start + 4);
+    out.pos = start + OFP_HEADER_LEN;
+    if (c.experimenter !== undefined) out.u32(c.experimenter).u32(c.expType!);
+    else if (msg.type === 'EXPERIMENTER') out.u32(msg.experimenter).u32(msg.expType);
+    c.encode(out, msg);
+    endMessage(out, start, msg.type);
+  } catch (e) {
+    out.pos = start;
+    if (e instanceof OpenFlowDecodeError) throw e;
+    if (e instanceof RangeError || e instanceof TypeError) {
+      throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `cannot encode ${msg.type}: ${e.message}`, 0, msg.type);
+    }
+    throw e;
+  }
+  return w ? out.buf.subarray(start, out.pos) : Buffer.from(out.buf.subarray(start, out.pos));
+}
+
+const VERSION_NAMES: Record<number, string> = { 1: 'OF1.0', 2: 'OF1.1', 3: 'OF1.2', 4: 'OF1.3', 5: 'OF1.4', 6: 'OF1.5' };
+
+/** The name Open vSwitch prints for a message: OFPT_FLOW_MOD, "OFPST_FLOW reply", NXT_PACKET_IN2... */
+export function messageName(msg: OfpMessage): string {
+  if (msg.type === 'MULTIPART_REQUEST' || msg.type === 'MULTIPART_REPLY') {
+    const t = msg.body.mpType;
+    const n = t === 'UNKNOWN' ? `OFPST_${msg.body.mpTypeCode}` : `OFPST_${MP_OVS_NAMES[t] ?? t}`;
+    return `${n} ${msg.type === 'MULTIPART_REQUEST' ? 'request' : 'reply'}`;
+  }
+  return BY_NAME.get(msg.type)?.ofpName ?? msg.type;
+}
+
+/**
+ * One line of text for a message, modelled on `ovs-ofctl ofp-print`'s reading:
+ * `OFPT_FLOW_MOD (OF1.3) (xid=0x2): ADD priority=100,ip,in_port=1 actions=output:2`.
+ */
+export function formatMessage(msg: OfpMessage): string {
+  const c = BY_NAME.get(msg.type);
+  const version = msg.type === 'HELLO' || msg.type === 'ERROR' ? msg.version : OFP13_VERSION;
+  let s = `${messageName(msg)} (${VERSION_NAMES[version] ?? `OF0x${version.toString(16).padStart(2, '0')}`}) (xid=0x${msg.xid.toString(16)}):`;
+  if ((msg.type === 'MULTIPART_REQUEST' || msg.type === 'MULTIPART_REPLY') && msg.flags) s += ` flags=${msg.flags === 1 ? '[more]' : `0x${msg.flags.toString(16)}`}`;
+  const body = c ? c.format(msg) : '';
+  return body ? `${s} ${body}` : s;
+}
+
+/** Names of every message `type` the dispatch table knows (for tests and tools). */
+export function knownMessageTypes(): OfpMessageType[] {
+  return [...BY_NAME.keys()] as OfpMessageType[];
+}
+
+bundleHooks.decode = (buf) => decodeMessage(buf);
+bundleHooks.encode = (m, w) => encodeMessage(m, w);
+bundleHooks.format = (m) => formatMessage(m);
