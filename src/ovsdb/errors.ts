@@ -54,7 +54,8 @@ export type OvsdbErrorCode =
   | 'OVSDB_UNKNOWN_TABLE'
   | 'OVSDB_UNKNOWN_COLUMN'
   | 'OVSDB_CONSTRAINT_ERROR'
-  | 'OVSDB_TXN_UNKNOWN_DATABASE'
+  | 'OVSDB_NOT_ALLOWED'
+  | 'OVSDB_DUPLICATE_UUID'
   | 'OVSDB_TXN_MALFORMED_RESULT';
 
 /** Base class of every error the OVSDB layer raises. */
@@ -397,12 +398,31 @@ export class OvsdbConstraintError extends OvsdbTransactionError {
   }
 }
 
+/** "not allowed" (OVS): a write to a read-only database (the `_Server` database, or a server in read-only mode). */
+export class OvsdbNotAllowedError extends OvsdbTransactionError {
+  override name = 'OvsdbNotAllowedError';
+  constructor(error: string, details: string | undefined, opIndex: number, op: unknown, results: readonly unknown[]) {
+    super(error, details, opIndex, op, results, 'OVSDB_NOT_ALLOWED');
+  }
+}
+/** "duplicate uuid" (OVS): an insert with an explicit `uuid` that already exists in the table. */
+export class OvsdbDuplicateUuidError extends OvsdbTransactionError {
+  override name = 'OvsdbDuplicateUuidError';
+  constructor(error: string, details: string | undefined, opIndex: number, op: unknown, results: readonly unknown[]) {
+    super(error, details, opIndex, op, results, 'OVSDB_DUPLICATE_UUID');
+  }
+}
+
 const TXN_ERROR_CLASSES: Record<string, OvsdbTransactionErrorClass> = {
   'constraint violation': OvsdbConstraintViolationError,
   'referential integrity violation': OvsdbReferentialIntegrityError,
   'resources exhausted': OvsdbResourcesExhaustedError,
   'I/O error': OvsdbIoError,
   'duplicate uuid name': OvsdbDuplicateUuidNameError,
+  // ovsdb-server spells the RFC's "duplicate uuid name" with a hyphen.
+  'duplicate uuid-name': OvsdbDuplicateUuidNameError,
+  'duplicate uuid': OvsdbDuplicateUuidError,
+  'not allowed': OvsdbNotAllowedError,
   'domain error': OvsdbDomainError,
   'range error': OvsdbRangeError,
   'timed out': OvsdbTimedOutError,
@@ -417,7 +437,7 @@ const TXN_ERROR_CLASSES: Record<string, OvsdbTransactionErrorClass> = {
 };
 
 /** The RFC 7047 transaction error strings this library maps to their own classes. */
-export const OVSDB_TRANSACTION_ERRORS: readonly string[] = Object.keys(TXN_ERROR_CLASSES);
+export const OVSDB_TRANSACTION_ERROR_STRINGS: readonly string[] = Object.keys(TXN_ERROR_CLASSES);
 
 /** Builds the error class for one `{"error": ..., "details": ...}` result element. */
 export function transactionError(

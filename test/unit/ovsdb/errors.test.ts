@@ -1,5 +1,5 @@
 import {
-  OVSDB_TRANSACTION_ERRORS,
+  OVSDB_TRANSACTION_ERROR_STRINGS,
   OvsdbAbortedError,
   OvsdbCanceledError,
   OvsdbConstraintViolationError,
@@ -85,7 +85,7 @@ describe('transactionErrorFromResult', () => {
 
   it('lists every RFC 7047 4.1.3 error string', () => {
     for (const s of ['constraint violation', 'referential integrity violation', 'resources exhausted', 'I/O error', 'duplicate uuid name', 'domain error', 'range error', 'timed out', 'not supported', 'aborted', 'not owner']) {
-      expect(OVSDB_TRANSACTION_ERRORS).toContain(s);
+      expect(OVSDB_TRANSACTION_ERROR_STRINGS).toContain(s);
     }
   });
 });
