@@ -1,7 +1,7 @@
 /** Exponential backoff for reconnecting, as ovs-vswitchd's rconn does (doubling up to a maximum). */
 
-/** Options of {@link Backoff}. */
-export interface BackoffOptions {
+/** Options of {@link OpenFlowBackoff}. */
+export interface OpenFlowBackoffOptions {
   /** First delay in ms (default 100). */
   initialMs?: number;
   /** Upper bound in ms (default 8000, like OVS's default max_backoff of 8 s). */
@@ -14,8 +14,8 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-/** A backoff sequence: {@link Backoff.next} gives the next delay; {@link Backoff.reset} after a success. */
-export class Backoff {
+/** A backoff sequence: {@link OpenFlowBackoff.next} gives the next delay; {@link OpenFlowBackoff.reset} after a success. */
+export class OpenFlowBackoff {
   private attempt = 0;
   private readonly initialMs: number;
   private readonly maxMs: number;
@@ -23,7 +23,7 @@ export class Backoff {
   private readonly jitter: number;
   private readonly random: () => number;
 
-  constructor(opts: BackoffOptions = {}) {
+  constructor(opts: OpenFlowBackoffOptions = {}) {
     this.initialMs = Math.max(1, opts.initialMs ?? 100);
     this.maxMs = Math.max(this.initialMs, opts.maxMs ?? 8000);
     this.factor = Math.max(1, opts.factor ?? 2);

@@ -22,7 +22,9 @@ export type OpenFlowRuntimeErrorCode =
   | 'OFPSDN_PROTOCOL_ERROR' // the peer sent bytes that do not decode (cause: OpenFlowDecodeError)
   | 'OFPSDN_UNEXPECTED_REPLY' // a reply of the wrong type for a request
   | 'OFPSDN_BUNDLE_STATE' // a bundle used after commit/discard
-  | 'OFPSDN_NOT_CONNECTED'; // a request on a session that is not up
+  | 'OFPSDN_NOT_CONNECTED' // a request on a session that is not up
+  | 'OFPSDN_BAD_ARGUMENT' // a caller's argument is inconsistent (e.g. a desired flow outside the cookie space)
+  | 'OFPSDN_MULTIPART_TOO_LARGE'; // a reassembled multipart reply exceeded its cap
 
 /** A runtime failure with a stable code and context (endpoint, datapath id, xid, ...). */
 export class OpenFlowRuntimeError extends Error {

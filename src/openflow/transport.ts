@@ -159,11 +159,11 @@ export class OpenFlowListener {
   }
 }
 
-/** Options of {@link WriteQueue}. */
-export interface WriteQueueOptions {
+/** Options of {@link OpenFlowWriteQueue}. */
+export interface OpenFlowWriteQueueOptions {
   /** Hard cap on bytes queued but not yet taken by the kernel (default 64 MiB). Beyond it, writes fail. */
   maxBytes?: number;
-  /** {@link WriteQueue.drained} waits until fewer bytes than this are queued (default 1 MiB). */
+  /** {@link OpenFlowWriteQueue.drained} waits until fewer bytes than this are queued (default 1 MiB). */
   lowWaterBytes?: number;
   /** A batch this large is handed to the socket at once instead of waiting for the next tick (default 256 KiB). */
   flushBytes?: number;
@@ -171,10 +171,10 @@ export interface WriteQueueOptions {
 
 /**
  * Batches outgoing messages into one socket write per event-loop turn and bounds what a peer that stops
- * reading can make us hold. Encoders write straight into {@link WriteQueue.writer}; {@link WriteQueue.commit}
+ * reading can make us hold. Encoders write straight into {@link OpenFlowWriteQueue.writer}; {@link OpenFlowWriteQueue.commit}
  * checks the cap and schedules the flush.
  */
-export class WriteQueue {
+export class OpenFlowWriteQueue {
   private w = new Writer(64 * 1024);
   private scheduled = false;
   private waiters: (() => void)[] = [];
@@ -185,7 +185,7 @@ export class WriteQueue {
 
   constructor(
     private readonly sock: OpenFlowSocket,
-    opts: WriteQueueOptions = {},
+    opts: OpenFlowWriteQueueOptions = {},
   ) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
     this.lowWater = Math.min(opts.lowWaterBytes ?? 1024 * 1024, this.maxBytes);

@@ -1,5 +1,5 @@
 import { formatOpenFlowEndpoint, parseOpenFlowEndpoint } from '../../../src/openflow/endpoint';
-import { Backoff } from '../../../src/openflow/backoff';
+import { OpenFlowBackoff } from '../../../src/openflow/backoff';
 import { OpenFlowRuntimeError } from '../../../src/openflow/runtime-errors';
 
 describe('parseOpenFlowEndpoint', () => {
@@ -36,16 +36,16 @@ describe('parseOpenFlowEndpoint', () => {
   );
 });
 
-describe('Backoff', () => {
+describe('OpenFlowBackoff', () => {
   it('doubles up to the maximum and resets', () => {
-    const b = new Backoff({ initialMs: 100, maxMs: 1000, jitter: 0 });
+    const b = new OpenFlowBackoff({ initialMs: 100, maxMs: 1000, jitter: 0 });
     expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([100, 200, 400, 800, 1000, 1000]);
     expect(b.attempts).toBe(6);
     b.reset();
     expect(b.next()).toBe(100);
   });
   it('applies jitter downward only', () => {
-    const b = new Backoff({ initialMs: 1000, maxMs: 1000, jitter: 0.5, random: () => 0.5 });
+    const b = new OpenFlowBackoff({ initialMs: 1000, maxMs: 1000, jitter: 0.5, random: () => 0.5 });
     expect(b.next()).toBe(750);
   });
 });

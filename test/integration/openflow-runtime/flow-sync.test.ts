@@ -1,0 +1,125 @@
+import { OvsInstance } from '../../../src/lab/ovs-instance';
+import { OpenFlowSession } from '../../../src/openflow/session';
+import { OpenFlowDesiredFlow, OpenFlowDesiredGroup, syncFlows } from '../../../src/openflow/flow-sync';
+import { FlowStats, OFPGT_ALL } from '../../../src/openflow/types';
+import type { Instruction } from '../../../src/openflow/instructions';
+
+const COOKIE = 0xabcd000000000000n;
+const MASK = 0xffff000000000000n;
+const output = (port: number): Instruction[] => [{ type: 'apply_actions', actions: [{ type: 'output', port, maxLen: 0 }] }];
+
+function desiredFlows(n: number, portOf: (i: number) => number, cookieLow = 1n): OpenFlowDesiredFlow[] {
+  const out: OpenFlowDesiredFlow[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push({
+      tableId: i % 2,
+      priority: 100 + (i % 3),
+      // eth_type first, then the masked destination: OVS prints these in its own order and masks the value.
+      match: [
+        { field: 'eth_type', value: 0x0800 },
+        { field: 'ipv4_dst', value: (10 << 24) | (i << 8) | 7, mask: 0xffffff00 },
+      ],
+      instructions: output(portOf(i)),
+      cookie: COOKIE | cookieLow,
+    });
+  }
+  return out;
+}
+
+const group = (id: number, ports: number[]): OpenFlowDesiredGroup => ({
+  groupId: id,
+  groupType: OFPGT_ALL,
+  buckets: ports.map((p) => ({ weight: 0, watchPort: 0xffffffff, watchGroup: 0xffffffff, actions: [{ type: 'output', port: p, maxLen: 0 }] })),
+});
+
+/** Time each flow was installed (now - duration), keyed by a readable id, in ms. */
+function installedAt(flows: FlowStats[]): Map<string, number> {
+  const now = Date.now();
+  return new Map(
+    flows.map((f) => [
+      `${f.tableId}/${f.priority}/${f.match.map((e) => `${e.field}=${String(e.value)}`).join(',')}`,
+      now - (f.durationSec * 1000 + f.durationNsec / 1e6),
+    ]),
+  );
+}
+
+describe('syncFlows against ovs-vswitchd', () => {
+  let ovs: OvsInstance;
+  let s: OpenFlowSession;
+  const foreign = 'cookie=0x1,table=0,priority=5,ip,nw_dst=192.168.0.0/16,actions=drop';
+
+  beforeAll(async () => {
+    ovs = await OvsInstance.start();
+    await ovs.vsctl('add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev', 'protocols=OpenFlow13');
+    s = await OpenFlowSession.connect(`unix:${ovs.mgmtSock('br0')}`);
+    await ovs.ofctl('add-flow', 'br0', foreign);
+  });
+  afterAll(async () => {
+    await s?.close();
+    await ovs?.stop();
+  });
+
+  it('installs, is idempotent, applies minimal changes in one bundle, and never touches other cookies', async () => {
+    const before = await s.dumpFlows();
+    const foreignBefore = before.filter((f) => f.cookie === 1n || f.cookie === 0n);
+    expect(foreignBefore.length).toBe(2); // the NORMAL default flow and ours with cookie 1
+
+    // 1. Install 200 flows and a group.
+    const want = desiredFlows(200, (i) => 1 + (i % 4));
+    want.push({ tableId: 0, priority: 50, match: [{ field: 'in_port', value: 9 }], instructions: [{ type: 'apply_actions', actions: [{ type: 'group', groupId: 11 }] }], cookie: COOKIE | 2n });
+    const r1 = await syncFlows(s, want, { cookie: COOKIE, mask: MASK, groups: [group(11, [1, 2])] });
+    expect(r1).toMatchObject({ added: 201, modified: 0, deleted: 0, unchanged: 0, groupsAdded: 1 });
+    // Groups come before the flows that use them.
+    expect(r1.messages[0]!.type).toBe('GROUP_MOD');
+    const ours = await s.dumpFlows({ cookie: COOKIE, cookieMask: MASK });
+    expect(ours).toHaveLength(201);
+    const ofctl = (await ovs.ofctl('dump-flows', 'br0', '--no-stats')).stdout;
+    expect(ofctl).toContain('cookie=0xabcd000000000001, priority=100,ip,nw_dst=10.0.0.0/24 actions=output:1');
+    expect(ofctl).toContain('actions=group:11');
+
+    // 2. The same desired state again: nothing is sent, nothing is reinstalled (install times unchanged).
+    const t1 = installedAt(await s.dumpFlows());
+    const r2 = await syncFlows(s, want, { cookie: COOKIE, mask: MASK, groups: [group(11, [1, 2])] });
+    expect(r2).toMatchObject({ added: 0, modified: 0, deleted: 0, unchanged: 201, groupsAdded: 0, groupsModified: 0, messages: [] });
+    const t2 = installedAt(await s.dumpFlows());
+    expect(t2.size).toBe(t1.size);
+    for (const [k, v] of t1) expect(Math.abs(t2.get(k)! - v)).toBeLessThan(50);
+
+    // 3. Change actions of 20, drop 30, add 5 new, change the group: minimal messages, applied atomically.
+    const next = desiredFlows(170, (i) => (i < 20 ? 9 : 1 + (i % 4)));
+    next.push(want[200]!);
+    for (let i = 0; i < 5; i++) {
+      next.push({ tableId: 2, priority: 1, match: [{ field: 'in_port', value: 100 + i }], instructions: output(3) });
+    }
+    const r3 = await syncFlows(s, next, { cookie: COOKIE, mask: MASK, groups: [group(11, [2, 3])] });
+    expect(r3).toMatchObject({ added: 5, modified: 20, deleted: 30, unchanged: 151, groupsModified: 1 });
+    expect(r3.messages).toHaveLength(5 + 20 + 30 + 1);
+    const t3 = installedAt(await s.dumpFlows());
+    // Modified flows keep their install time (MODIFY_STRICT keeps duration and counters).
+    const modifiedKey = [...t1.keys()].find((k) => k.startsWith('0/100/') && k.includes(`ipv4_dst=${(10 << 24) | 7}`))!;
+    expect(Math.abs(t3.get(modifiedKey)! - t1.get(modifiedKey)!)).toBeLessThan(50);
+    // Foreign flows untouched.
+    const after = await s.dumpFlows();
+    expect(after.filter((f) => f.cookie === 1n || f.cookie === 0n).map((f) => f.durationSec)).toHaveLength(2);
+    expect(after.filter((f) => (f.cookie & MASK) === COOKIE)).toHaveLength(176);
+    expect((await ovs.ofctl('dump-groups', 'br0')).stdout).toContain('bucket=actions=output:2,bucket=actions=output:3');
+
+    // 4. Idempotent again.
+    const r4 = await syncFlows(s, next, { cookie: COOKIE, mask: MASK, groups: [group(11, [2, 3])] });
+    expect(r4.messages).toEqual([]);
+
+    // 5. Empty desired set, owning groups 1-100: everything of ours goes, the group last; foreign stays.
+    const r5 = await syncFlows(s, [], { cookie: COOKIE, mask: MASK, ownsGroup: (id) => id >= 1 && id <= 100 });
+    expect(r5).toMatchObject({ deleted: 176, groupsDeleted: 1 });
+    expect(r5.messages[r5.messages.length - 1]!.type).toBe('GROUP_MOD');
+    const final = await s.dumpFlows();
+    expect(final.map((f) => f.cookie).sort()).toEqual([0n, 1n]);
+    expect((await ovs.ofctl('dump-groups', 'br0')).stdout).not.toContain('group_id=11');
+  }, 60_000);
+
+  it('refuses desired flows outside the cookie space', async () => {
+    await expect(
+      syncFlows(s, [{ match: [], instructions: [], cookie: 5n }], { cookie: COOKIE, mask: MASK }),
+    ).rejects.toMatchObject({ code: 'OFPSDN_BAD_ARGUMENT' });
+  });
+});
