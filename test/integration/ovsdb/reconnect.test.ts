@@ -1,0 +1,105 @@
+/**
+ * Faults under an open client: ovsdb-server frozen and killed in the middle of a transaction, killed and
+ * restarted (the client reconnects with backoff and re-establishes monitors and locks).
+ */
+import { firstValueFrom, filter } from 'rxjs';
+import { OvsInstance } from '../../../src/lab/ovs-instance';
+import { OvsdbClient, type OvsdbMonitorEvent } from '../../../src/ovsdb/client';
+import { OvsdbConnectionClosedError } from '../../../src/ovsdb/errors';
+
+const DB = 'Open_vSwitch';
+let ovs: OvsInstance;
+
+beforeAll(async () => {
+  ovs = await OvsInstance.start({ vswitchd: false });
+});
+afterAll(async () => {
+  await ovs?.stop();
+});
+
+function addBridgeOps(name: string): unknown[] {
+  return [
+    { op: 'insert', table: 'Bridge', row: { name }, 'uuid-name': 'nb' },
+    { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['bridges', 'insert', ['named-uuid', 'nb']]] },
+  ];
+}
+
+async function bridgeNames(c: OvsdbClient): Promise<string[]> {
+  const [r] = (await c.transact(DB, [{ op: 'select', table: 'Bridge', where: [], columns: ['name'] }])) as Array<{ rows: Array<{ name: string }> }>;
+  return r.rows.map((x) => x.name).sort();
+}
+
+it('a transaction in flight when the server dies rejects with OVSDB_DISCONNECTED and is never re-sent', async () => {
+  const c = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+  try {
+    process.kill(ovs.ovsdbPid, 'SIGSTOP'); // the request is written but never read
+    const p = c.transact(DB, addBridgeOps('lost-br'));
+    const states = firstValueFrom(c.state$.pipe(filter((s) => s === 'reconnecting')));
+    await ovs.stopOvsdb(true); // SIGKILL
+    const e = await p.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(OvsdbConnectionClosedError);
+    expect((e as OvsdbConnectionClosedError).code).toBe('OVSDB_DISCONNECTED');
+    await states;
+    // While disconnected, requests fail at once instead of queueing.
+    await expect(c.transact(DB, addBridgeOps('queued-br'))).rejects.toMatchObject({ code: 'OVSDB_DISCONNECTED' });
+    const back = firstValueFrom(c.reconnected$);
+    await ovs.startOvsdb();
+    await back;
+    expect(c.state).toBe('connected');
+    // Neither transaction was applied, in whole or in part.
+    const names = await bridgeNames(c);
+    expect(names).not.toContain('lost-br');
+    expect(names).not.toContain('queued-br');
+  } finally {
+    await c.close();
+  }
+});
+
+it('kill and restart ovsdb-server: the client reconnects, monitors and locks are re-established', async () => {
+  const c = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+  try {
+    await c.transact(DB, addBridgeOps('before'));
+    const mon = await c.monitor(DB, { Bridge: [{ columns: ['name'] }] });
+    const events: OvsdbMonitorEvent[] = [];
+    mon.events.subscribe((e) => events.push(e));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'initial', resync: false });
+    await expect(c.lock('keep')).resolves.toEqual({ locked: true });
+    await c.setDbChangeAware(true);
+
+    const seenStates: string[] = [];
+    c.state$.subscribe((s) => seenStates.push(s));
+    await ovs.stopOvsdb(true);
+    await firstValueFrom(c.state$.pipe(filter((s) => s === 'reconnecting')));
+    await ovs.startOvsdb();
+    const reconnected = firstValueFrom(c.reconnected$);
+    await reconnected;
+    expect(seenStates).toEqual(['connected', 'reconnecting', 'connected']);
+
+    // The monitor was re-sent: a new `initial` (resync) with the full state.
+    const resync = events.find((e) => e.kind === 'initial' && e.resync);
+    expect(resync).toBeDefined();
+    expect(Object.values(resync!.updates.Bridge as Record<string, { initial: { name: string } }>).map((r) => r.initial.name)).toContain('before');
+    // ... and it delivers updates again.
+    const next = firstValueFrom(mon.events.pipe(filter((e) => e.kind === 'update')));
+    const writer = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: false });
+    await writer.transact(DB, addBridgeOps('after'));
+    expect(Object.values((await next).updates.Bridge as object)).toEqual([{ insert: { name: 'after' } }]);
+    // The lock was requested again on the new session.
+    await expect(c.transact(DB, [{ op: 'assert', lock: 'keep' }])).resolves.toEqual([{}]);
+    expect((await writer.lock('keep')).locked).toBe(false);
+    await writer.close();
+  } finally {
+    await c.close();
+  }
+  expect(c.state).toBe('closed');
+});
+
+it('without reconnect, a drop closes the client', async () => {
+  const c = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: false });
+  const closed = firstValueFrom(c.state$.pipe(filter((s) => s === 'closed')));
+  await ovs.stopOvsdb(true);
+  await closed;
+  await ovs.startOvsdb();
+  await expect(c.echo()).rejects.toMatchObject({ code: 'OVSDB_DISCONNECTED' });
+});
