@@ -11,3 +11,4 @@ export * from './client';
 export * from './server-db';
 export * from './transaction';
 export * from './replica';
+export * from './vswitch';

@@ -239,6 +239,21 @@ export class Transaction<D extends DbRows = Record<string, Record<string, unknow
     return index;
   }
 
+  /**
+   * Like {@link verify} for a set of rows: asserts that the rows matching `where`, projected to `columns`,
+   * are exactly `rows` (e.g. `[]`: "no Bridge named br0 exists yet"). A failure is a verify failure.
+   */
+  verifyWhere<T extends TableName<D>>(
+    table: T,
+    where: readonly Condition<ColumnOf<D, T>>[],
+    columns: readonly ColumnOf<D, T>[],
+    rows: readonly PartialRow<D, T>[],
+  ): number {
+    const index = this.wait(table, where, columns, rows);
+    this.verifies.push({ index });
+    return index;
+  }
+
   /** RFC 7047 5.2.7 commit: with `durable`, the reply waits until the change is on stable storage. */
   commit(durable = false): number {
     this.ops.push({ op: 'commit', durable });
