@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { NetNs } from './netns';
 import { OvsInstance } from './ovs-instance';
 import { run, runSyncQuiet, terminate } from './process';
-import { cidrHost, formatCidr, formatIpv4, macForIpv4, parseCidr } from '../topology/cidr';
+import { cidrHost, formatCidr, formatIpv4Address, macForIpv4, parseCidr } from '../topology/cidr';
 
 /** How a lab pod addresses itself. */
 export type PodAddressing =
@@ -187,7 +187,7 @@ export class Lab {
           name: `pod${i}-${j}`,
           netns: `${prefix}-n${i}p${j}`,
           port: `n${i}p${j}`,
-          ip: formatIpv4(ip),
+          ip: formatIpv4Address(ip),
           mac: macForIpv4(ip),
           mtu: podMtu,
         });
@@ -202,7 +202,7 @@ export class Lab {
         openflowEndpoint: `unix:${join(nodeDir, 'obr0.mgmt')}`,
         underlayIp: `172.31.255.${i}`,
         podCidr: formatCidr(podCidr),
-        gatewayIp: formatIpv4(gw),
+        gatewayIp: formatIpv4Address(gw),
         pods,
       });
     }
@@ -255,18 +255,30 @@ export class Lab {
     return run('ip', ['netns', 'exec', netns, file, ...args], { timeoutMs });
   }
 
-  /** Pings once from a namespace; resolves true when a reply came back within `timeoutS` seconds. */
-  async ping(netns: string, dst: string, opts: { timeoutS?: number; size?: number; dontFragment?: boolean } = {}) {
+  /**
+   * Pings from a namespace; resolves true when a reply came back within `timeoutS` seconds, trying up to
+   * `attempts` times (default 1). The first packet to a new peer may be consumed by the userspace tunnel's
+   * neighbor resolution of the outer address, so reachability checks use 3 attempts.
+   */
+  async ping(
+    netns: string,
+    dst: string,
+    opts: { timeoutS?: number; size?: number; dontFragment?: boolean; attempts?: number; source?: string } = {},
+  ): Promise<boolean> {
     const args = ['-n', '-q', '-c', '1', '-W', String(opts.timeoutS ?? 1)];
     if (opts.size !== undefined) args.push('-s', String(opts.size));
     if (opts.dontFragment) args.push('-M', 'do');
+    if (opts.source) args.push('-I', opts.source);
     args.push(dst);
-    try {
-      await this.exec(netns, 'ping', args, ((opts.timeoutS ?? 1) + 5) * 1000);
-      return true;
-    } catch {
-      return false;
+    for (let i = 0; i < (opts.attempts ?? 1); i++) {
+      try {
+        await this.exec(netns, 'ping', args, ((opts.timeoutS ?? 1) + 5) * 1000);
+        return true;
+      } catch {
+        /* no reply (or an error): try again */
+      }
     }
+    return false;
   }
 
   /** Adds one more node (with its pods) to a running lab and rewrites the state and cluster config. */
@@ -287,14 +299,14 @@ export class Lab {
       openflowEndpoint: `unix:${join(nodeDir, 'obr0.mgmt')}`,
       underlayIp: `172.31.255.${i}`,
       podCidr: formatCidr(podCidr),
-      gatewayIp: formatIpv4(cidrHost(podCidr, 1)),
+      gatewayIp: formatIpv4Address(cidrHost(podCidr, 1)),
       pods: Array.from({ length: podsPerNode }, (_, k) => {
         const ip = cidrHost(podCidr, 2 + k);
         return {
           name: `pod${i}-${k + 1}`,
           netns: `${s.prefix}-n${i}p${k + 1}`,
           port: `n${i}p${k + 1}`,
-          ip: formatIpv4(ip),
+          ip: formatIpv4Address(ip),
           mac: macForIpv4(ip),
           mtu: s.podMtu,
         };
@@ -361,6 +373,7 @@ export class Lab {
         'veth', 'peer', 'name', pod.port, 'mtu', String(pod.mtu), 'netns', node.netns]);
       await run('ip', ['-n', pod.netns, 'addr', 'add', `${pod.ip}/${s.podAddressing === 'cni' ? 24 : 16}`, 'dev', 'eth0']);
       await run('ip', ['-n', pod.netns, 'link', 'set', 'eth0', 'up']);
+      await disableTxChecksumOffload(pod.netns, 'eth0');
       if (s.podAddressing === 'cni') await run('ip', ['-n', pod.netns, 'route', 'add', 'default', 'via', gw]);
       if (s.mode === 'classic') await run('ip', ['-n', node.netns, 'link', 'set', pod.port, 'master', 'kbr0', 'up']);
       else {
@@ -369,6 +382,25 @@ export class Lab {
       }
     }
   }
+}
+
+/**
+ * Turns off TX checksum offload on a veth end (ETHTOOL_STXCSUM). The userspace datapath reads packets with
+ * AF_PACKET and does not complete a partial checksum, so without this a pod's TCP/UDP packets would leave the
+ * tunnel with a wrong checksum and be dropped by the receiver (ICMP, which has no offload, would still work).
+ */
+async function disableTxChecksumOffload(netns: string, dev: string): Promise<void> {
+  // Without ethtool installed, the same ioctl (SIOCETHTOOL 0x8946, struct ethtool_value {cmd, data}) from
+  // Debian's python3.
+  const script =
+    'import fcntl,socket,struct,ctypes,sys\n' +
+    'ev=ctypes.create_string_buffer(struct.pack("II",0x17,0))\n' +
+    'ifr=struct.pack("16sP",sys.argv[1].encode(),ctypes.addressof(ev))+bytes(16)\n' +
+    's=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n' +
+    'fcntl.ioctl(s.fileno(),0x8946,ifr)\n';
+  await run('ip', ['netns', 'exec', netns, 'ethtool', '-K', dev, 'tx', 'off']).catch(() =>
+    run('ip', ['netns', 'exec', netns, '/usr/bin/python3', '-c', script, dev]),
+  );
 }
 
 async function writeState(lab: Lab): Promise<void> {

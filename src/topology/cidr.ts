@@ -11,7 +11,7 @@ export interface Ipv4Cidr {
 const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** Parses dotted-quad IPv4 text; returns undefined when it is not one. */
-export function parseIpv4(text: string): number | undefined {
+export function parseIpv4Address(text: string): number | undefined {
   if (typeof text !== 'string') return undefined;
   const m = IPV4_RE.exec(text);
   if (!m) return undefined;
@@ -25,7 +25,7 @@ export function parseIpv4(text: string): number | undefined {
 }
 
 /** Formats an unsigned 32-bit number as dotted-quad text. */
-export function formatIpv4(v: number): string {
+export function formatIpv4Address(v: number): string {
   return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
@@ -42,7 +42,7 @@ export function parseCidr(text: string): Ipv4Cidr | undefined {
   if (typeof text !== 'string') return undefined;
   const slash = text.indexOf('/');
   if (slash < 0) return undefined;
-  const base = parseIpv4(text.slice(0, slash));
+  const base = parseIpv4Address(text.slice(0, slash));
   const ptext = text.slice(slash + 1);
   if (base === undefined || !/^\d{1,2}$/.test(ptext)) return undefined;
   const prefix = Number(ptext);
@@ -53,7 +53,7 @@ export function parseCidr(text: string): Ipv4Cidr | undefined {
 
 /** `a.b.c.d/n` text of a prefix. */
 export function formatCidr(c: Ipv4Cidr): string {
-  return `${formatIpv4(c.base)}/${c.prefix}`;
+  return `${formatIpv4Address(c.base)}/${c.prefix}`;
 }
 
 /** Number of addresses in a prefix. */

@@ -1,1 +1,9 @@
-export {};
+export * from './cidr';
+export * from './model';
+export * from './cookies';
+export * from './reducers';
+export * from './desired';
+export * from './config';
+export * from './store';
+export * from './sources';
+export * from './host-network';
