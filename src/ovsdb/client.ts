@@ -20,6 +20,7 @@ import {
   OvsdbCanceledError,
   OvsdbConnectionClosedError,
   OvsdbEndpointError,
+  type OvsdbError,
   OvsdbNotLeaderError,
   OvsdbProtocolError,
   OvsdbUnknownDatabaseError,
@@ -198,6 +199,7 @@ export class OvsdbClient {
   private readonly stateSubject = new BehaviorSubject<OvsdbConnectionState>('connecting');
   private readonly notificationSubject = new Subject<OvsdbNotification>();
   private readonly reconnectedSubject = new Subject<{ endpoint: string; attempt: number }>();
+  private readonly disconnectSubject = new Subject<OvsdbError | undefined>();
   private readonly monitors = new Map<string, OvsdbMonitor>();
   private readonly locks = new Map<string, LockReg>();
   private dbChangeAware = false;
@@ -223,6 +225,12 @@ export class OvsdbClient {
     filter((n) => n.method === 'stolen'),
     map((n) => String(n.params[0])),
   );
+  /**
+   * Emits once per lost connection with the reason: an {@link OvsdbFramingError} (malformed, oversized or
+   * too deep message), {@link OvsdbProtocolError}, {@link OvsdbTimeoutError} (inactivity probe) or
+   * {@link OvsdbConnectionClosedError}; `undefined` when the client closed it itself.
+   */
+  readonly disconnects$: Observable<OvsdbError | undefined> = this.disconnectSubject.asObservable();
   /**
    * Emits after each successful reconnect, once every registered monitor, lock and set_db_change_aware has
    * been re-established (each monitor's `initial` event with `resync: true` precedes it).
@@ -398,6 +406,7 @@ export class OvsdbClient {
     this.leaderWatch?.unsubscribe();
     this.leaderWatch = undefined;
     this.peer = undefined;
+    this.disconnectSubject.next(peer.closeReason);
     if (this.closing || this.opts.reconnect === false) {
       this.finish();
       return;
@@ -439,6 +448,7 @@ export class OvsdbClient {
     this.stateSubject.complete();
     this.notificationSubject.complete();
     this.reconnectedSubject.complete();
+    this.disconnectSubject.complete();
   }
 
   /** Closes the connection for good: no reconnect; pending requests reject with OVSDB_DISCONNECTED. */

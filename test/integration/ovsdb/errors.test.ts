@@ -14,6 +14,8 @@ import { OvsInstance } from '../../../src/lab/ovs-instance';
 import { OvsdbClient } from '../../../src/ovsdb/client';
 import {
   OvsdbAbortedError,
+  OvsdbConnectionClosedError,
+  OvsdbFramingError,
   OvsdbConstraintViolationError,
   OvsdbDomainError,
   OvsdbDuplicateUuidError,
@@ -225,6 +227,30 @@ describe('errors ovsdb-server never sends, from a fake server', () => {
       expect(e).toBeInstanceOf(cls);
       expect(e.opIndex).toBe(1);
       expect(e.details).toBe('fake');
+    } finally {
+      await c.close();
+      await new Promise((r) => srv.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a malformed reply closes the session; the framing error is surfaced once, the request fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovsdb-fake-'));
+    const path = join(dir, 'fake.sock');
+    const srv = net.createServer((s) => s.once('data', () => s.write('{"id":1,"result":[1,,2],"error":null}')));
+    await new Promise<void>((r) => srv.listen(path, r));
+    const c = await OvsdbClient.connect(`unix:${path}`, { reconnect: false });
+    const reasons: unknown[] = [];
+    c.disconnects$.subscribe((r) => reasons.push(r));
+    try {
+      const e = await c.listDbs().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(OvsdbConnectionClosedError);
+      expect((e as OvsdbConnectionClosedError).code).toBe('OVSDB_DISCONNECTED');
+      expect((e as Error).cause).toBeInstanceOf(OvsdbFramingError);
+      expect(c.state).toBe('closed');
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).toBeInstanceOf(OvsdbFramingError);
+      expect((reasons[0] as OvsdbFramingError).code).toBe('OVSDB_BAD_JSON');
     } finally {
       await c.close();
       await new Promise((r) => srv.close(r));
