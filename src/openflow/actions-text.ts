@@ -127,7 +127,7 @@ function formatOne(a: Action): string {
     case 'set_field': {
       const f = oxmFieldByName(a.field);
       if (!f) return `set_field:?->${a.field}`;
-      return `set_field:${formatFieldValue(f, a.value, a.mask)}->${f.name}`;
+      return `set_field:${formatFieldValue(f, a.value, a.mask)}->${f.textName}`;
     }
     case 'resubmit': {
       const port = a.port === 0xfff8 ? '' : formatPort(a.port, 2);
@@ -308,7 +308,7 @@ export interface ActionParseContext {
   ipProto?: number;
 }
 
-function contiguous(mask: bigint): { ofs: number; nBits: number } | undefined {
+export function contiguousMask(mask: bigint): { ofs: number; nBits: number } | undefined {
   if (mask === 0n) return undefined;
   let ofs = 0;
   while (((mask >> BigInt(ofs)) & 1n) === 0n) ofs++;
@@ -317,17 +317,31 @@ function contiguous(mask: bigint): { ofs: number; nBits: number } | undefined {
   return { ofs, nBits: rest.toString(2).length };
 }
 
-function parseSetField(valueText: TextPiece, fieldText: TextPiece): Action {
+function parseSetField(valueText: TextPiece, fieldText: TextPiece): Action[] {
   const f = oxmFieldByName(fieldText.text);
   if (!f) throw textError(`unknown field '${fieldText.text}'`, fieldText.col);
   const { value, mask } = fieldValue(f, valueText);
-  if (mask === undefined) return { type: 'set_field', field: f.name, value };
-  // OVS (OF1.3) writes a masked set_field of a contiguous bit range as NXAST_REG_LOAD.
-  const c = contiguous(oxmValueToBigInt(mask));
-  if (c && c.nBits <= 64) {
-    return { type: 'load', dst: { field: f.name, ofs: c.ofs, nBits: c.nBits }, value: oxmValueToBigInt(value) >> BigInt(c.ofs) };
+  if (mask === undefined) return [{ type: 'set_field', field: f.name, value }];
+  // OVS (OF1.3) writes a masked set_field as NXAST_REG_LOAD actions, one per contiguous run of mask bits
+  // (each at most 64 bits wide); only wider runs need NXAST_REG_LOAD2.
+  const m = oxmValueToBigInt(mask);
+  const v = oxmValueToBigInt(value);
+  const out: Action[] = [];
+  let bit = 0;
+  const width = f.bytes * 8;
+  while (bit < width) {
+    if (((m >> BigInt(bit)) & 1n) === 0n) {
+      bit++;
+      continue;
+    }
+    let end = bit;
+    while (end < width && ((m >> BigInt(end)) & 1n) === 1n) end++;
+    const nBits = end - bit;
+    if (nBits > 64) return [{ type: 'set_field', field: f.name, value, mask }];
+    out.push({ type: 'load', dst: { field: f.name, ofs: bit, nBits }, value: (v >> BigInt(bit)) & ((1n << BigInt(nBits)) - 1n) });
+    bit = end;
   }
-  return { type: 'set_field', field: f.name, value, mask };
+  return out;
 }
 
 function parseLoad(p: TextPiece): Action {
@@ -512,8 +526,8 @@ function parseCt(p: TextPiece, ctx: ActionParseContext): Action {
   if (p.text === 'ct') return ct;
   for (const part of splitTop(args(p, 'ct'))) {
     const t = part.text;
-    const eq = t.indexOf('=');
-    const key = eq < 0 ? t.replace(/\(.*$/s, '') : t.slice(0, eq);
+    const key = t.replace(/[=(].*$/s, '');
+    const eq = t[key.length] === '=' ? key.length : -1;
     const val: TextPiece = { text: eq < 0 ? '' : t.slice(eq + 1), col: part.col + eq + 1 };
     switch (key) {
       case 'commit':
@@ -667,7 +681,7 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
     case 'set_field': {
       needArg();
       const [v, f] = arrow(arg);
-      return [parseSetField(v, f)];
+      return parseSetField(v, f);
     }
     case 'load':
       needArg();

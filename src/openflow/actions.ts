@@ -7,7 +7,7 @@
  * model decodes to `{ type: 'opaque', raw }` and re-encodes byte for byte.
  */
 import { OpenFlowDecodeError, OpenFlowDecodeErrorCode } from './errors';
-import { encodeOxms, decodeOxms, KnownMatchEntry } from './match';
+import { decodeOxmEntry, encodeOxmEntry, KnownMatchEntry } from './match';
 import {
   NX_EXPERIMENTER_ID,
   OFPXMC_EXPERIMENTER,
@@ -243,10 +243,10 @@ function readSub(r: Reader, f: OxmField, ofs: number, nBits: number, what: strin
 const ofsNbits = (ofs: number, nBits: number): number => (ofs << 6) | (nBits - 1);
 
 /** Starts a Nicira action: type, length placeholder, experimenter id, subtype. Returns the start offset. */
-function nxStart(w: Writer, subtype: number): number {
+function nxStart(w: Writer, subtype: number, fixedLen = 0): number {
   const start = w.pos;
   w.u16(OFPAT_EXPERIMENTER);
-  w.u16(0);
+  w.u16(fixedLen);
   w.u32(NX_EXPERIMENTER_ID);
   w.u16(subtype);
   return start;
@@ -312,14 +312,14 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
         nxStart(w, NXAST_REG_LOAD2);
         w.zeros(6);
       }
-      encodeOxms(w, [entry]);
+      encodeOxmEntry(w, entry, 'set_field field');
       finish(w, start);
       return;
     }
     case 'resubmit': {
       const table = a.table ?? 255;
       const sub = a.ct ? NXAST_RESUBMIT_TABLE_CT : a.table === undefined ? NXAST_RESUBMIT : NXAST_RESUBMIT_TABLE;
-      nxStart(w, sub);
+      nxStart(w, sub, 16);
       w.u16(u(a.port, 16, 'resubmit port')).u8(u(table, 8, 'resubmit table')).zeros(3);
       return;
     }
@@ -327,10 +327,10 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       const id = a.tunId;
       if (typeof id !== 'bigint' || id < 0n || id >= 1n << 64n) throw bad('OFPSDN_BAD_VALUE', `set_tunnel id ${String(id)} out of range`);
       if (!a.wide && id <= 0xffffffffn) {
-        nxStart(w, NXAST_SET_TUNNEL);
+        nxStart(w, NXAST_SET_TUNNEL, 16);
         w.zeros(2).u32(Number(id));
       } else {
-        nxStart(w, NXAST_SET_TUNNEL64);
+        nxStart(w, NXAST_SET_TUNNEL64, 24);
         w.zeros(6).u64(id);
       }
       return;
@@ -352,7 +352,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
         throw bad('OFPBAC_BAD_ARGUMENT', `load: value ${String(a.value)} does not fit ${a.dst.nBits} bits`);
       }
       if (a.dst.nBits > 64 || df.oxmClass === OFPXMC_EXPERIMENTER) throw bad('OFPBAC_BAD_ARGUMENT', `load: ${df.name} needs set_field`);
-      nxStart(w, NXAST_REG_LOAD);
+      nxStart(w, NXAST_REG_LOAD, 24);
       w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(df.header).u64(a.value);
       return;
     }
@@ -366,7 +366,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       return;
     case 'multipath': {
       const df = checkSub(a.dst, 'multipath destination');
-      nxStart(w, NXAST_MULTIPATH);
+      nxStart(w, NXAST_MULTIPATH, 32);
       w.u16(u(a.fields, 16, 'fields')).u16(u(a.basis, 16, 'basis')).zeros(2);
       w.u16(u(a.algorithm, 16, 'algorithm')).u16(u(a.maxLink, 16, 'max_link')).u32(u(a.arg, 32, 'arg')).zeros(2);
       w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(df.header);
@@ -375,7 +375,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
     case 'output_reg': {
       const sf = checkSub(a.src, 'output_reg source');
       if (!a.v2 && sf.nxmHeader !== undefined) {
-        nxStart(w, NXAST_OUTPUT_REG);
+        nxStart(w, NXAST_OUTPUT_REG, 24);
         w.u16(ofsNbits(a.src.ofs, a.src.nBits)).u32(sf.nxmHeader).u16(u(a.maxLen, 16, 'max_len')).zeros(6);
       } else {
         nxStart(w, NXAST_OUTPUT_REG2);
@@ -390,7 +390,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       finish(w, start);
       return;
     case 'exit':
-      nxStart(w, NXAST_EXIT);
+      nxStart(w, NXAST_EXIT, 16);
       w.zeros(6);
       return;
     case 'dec_ttl': {
@@ -402,7 +402,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       return;
     }
     case 'fin_timeout':
-      nxStart(w, NXAST_FIN_TIMEOUT);
+      nxStart(w, NXAST_FIN_TIMEOUT, 16);
       w.u16(u(a.idleTimeout, 16, 'fin_idle_timeout')).u16(u(a.hardTimeout, 16, 'fin_hard_timeout')).zeros(2);
       return;
     case 'controller':
@@ -410,7 +410,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       return;
     case 'sample': {
       const v2 = a.samplingPort !== undefined || a.direction !== undefined;
-      nxStart(w, !v2 ? NXAST_SAMPLE : a.direction !== undefined && a.direction !== 0 ? NXAST_SAMPLE3 : NXAST_SAMPLE2);
+      nxStart(w, !v2 ? NXAST_SAMPLE : a.direction !== undefined && a.direction !== 0 ? NXAST_SAMPLE3 : NXAST_SAMPLE2, v2 ? 32 : 24);
       w.u16(u(a.probability, 16, 'probability')).u32(u(a.collectorSetId, 32, 'collector_set_id'));
       w.u32(u(a.obsDomainId, 32, 'obs_domain_id')).u32(u(a.obsPointId, 32, 'obs_point_id'));
       if (v2) {
@@ -433,7 +433,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       if (a.nClauses < 2 || a.nClauses > 64 || a.clause < 1 || a.clause > a.nClauses) {
         throw bad('OFPBAC_BAD_ARGUMENT', `conjunction clause ${a.clause}/${a.nClauses} out of range`);
       }
-      nxStart(w, NXAST_CONJUNCTION);
+      nxStart(w, NXAST_CONJUNCTION, 16);
       w.u8(a.clause - 1).u8(u(a.nClauses, 8, 'n_clauses')).u32(u(a.id, 32, 'conjunction id'));
       return;
     case 'ct': {
@@ -477,7 +477,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       return;
     }
     case 'ct_clear':
-      nxStart(w, NXAST_CT_CLEAR);
+      nxStart(w, NXAST_CT_CLEAR, 16);
       w.zeros(6);
       return;
     case 'opaque': {
@@ -499,7 +499,7 @@ function encodeController(w: Writer, a: Extract<Action, { type: 'controller' }>,
   const reason = u(a.reason, 8, 'controller reason');
   const v2 = a.v2 || a.userdata !== undefined || a.pause || a.meterId !== undefined;
   if (!v2) {
-    nxStart(w, NXAST_CONTROLLER);
+    nxStart(w, NXAST_CONTROLLER, 16);
     w.u16(maxLen).u16(id).u8(reason).u8(0);
     return;
   }
@@ -614,13 +614,12 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
       return { type: 'load', dst, value };
     }
     case NXAST_REG_LOAD2: {
-      need(6);
+      // ext_action_header (6 more bytes of padding) then one OXM, possibly masked, then zero padding.
+      need(10);
       r.skip(6);
-      const oxmLen = 4 + (r.remaining >= 4 ? r.buf[r.pos + 3]! : 0);
-      if (oxmLen > r.remaining) throw r.error('OFPBAC_BAD_SET_LEN', 'reg_load2 OXM overruns the action');
-      const m = decodeOxms(r.sub(oxmLen, 'reg_load2 OXM', 'OFPBAC_BAD_SET_LEN'));
-      const e = m[0];
-      if (!e || e.field === 'unknown') throw r.error('OFPBAC_BAD_SET_TYPE', 'reg_load2 of an unknown field');
+      const e = decodeOxmEntry(r);
+      if (!e) throw r.error('OFPBAC_BAD_SET_TYPE', 'reg_load2 of an unknown field');
+      if (r.remaining >= 8) throw r.error('OFPBAC_BAD_SET_LEN', 'reg_load2 longer than its OXM needs');
       r.pos = r.end;
       return e.mask === undefined ? { type: 'set_field', field: e.field, value: e.value } : { type: 'set_field', field: e.field, value: e.value, mask: e.mask };
     }
@@ -943,8 +942,7 @@ function decodeOne(r: Reader, depth: number): Action {
         // Unknown field: keep the whole action opaque so it re-encodes byte for byte.
         return { type: 'opaque', raw: Buffer.from(r.buf.subarray(rawStart, rawStart + len)) };
       }
-      const m = decodeOxms(a.sub(oxmLen, 'set_field OXM', 'OFPBAC_BAD_SET_LEN'));
-      const e = m[0] as KnownMatchEntry;
+      const e = decodeOxmEntry(a.sub(oxmLen, 'set_field OXM', 'OFPBAC_BAD_SET_LEN'))!;
       return { type: 'set_field', field: e.field, value: e.value };
     }
     case OFPAT_EXPERIMENTER: {

@@ -148,6 +148,10 @@ class PrereqState {
         return et === 0x86dd && this.ipProto === 58 && this.icmp6Type === 136;
       case 'ct':
         return this.ctTracked;
+      case 'ct4':
+        return this.ctTracked && et === 0x0800;
+      case 'ct6':
+        return this.ctTracked && et === 0x86dd;
     }
   }
 
@@ -171,9 +175,9 @@ class PrereqState {
         this.vlanPresent = ((value as number) & 0x1000) !== 0 && (mask === undefined || ((mask as number) & 0x1000) !== 0);
         break;
       case 'ct_state':
-        // OVS (is_ct_valid): +trk matched, and not +inv.
+        // OVS (is_ct_valid): +trk matched as set and inv matched as clear (`ct_state=+trk-inv`).
         this.ctTracked =
-          ((value as number) & 0x20) !== 0 && (mask === undefined || ((mask as number) & 0x20) !== 0) && ((value as number) & 0x10) === 0;
+          ((value as number) & 0x30) === 0x20 && (mask === undefined || ((mask as number) & 0x30) === 0x30);
         break;
     }
   }
@@ -217,6 +221,53 @@ export function encodeOxms(w: Writer, m: Match): void {
     if (masked) writeValue(w, f, e.mask!);
     st.note(f.name, e.value, e.mask);
   }
+}
+
+/**
+ * Writes one OXM TLV for a known field without prerequisite/duplicate checks (set_field and NXAST_REG_LOAD2
+ * carry a single OXM whose prerequisites the flow's match provides).
+ */
+export function encodeOxmEntry(w: Writer, e: KnownMatchEntry, what = 'field'): void {
+  const f = oxmFieldByName(e.field);
+  if (!f) throw entryError('OFPBMC_BAD_FIELD', `unknown ${what} '${e.field}'`);
+  checkOxmValue(f, e.value);
+  const masked = e.mask !== undefined;
+  if (masked) {
+    if (!f.maskable) throw entryError('OFPBMC_BAD_MASK', `${what} '${f.name}' is not maskable`);
+    checkOxmValue(f, e.mask, 'mask');
+  }
+  w.u32(masked ? f.headerMasked : f.header);
+  if (f.oxmClass === OFPXMC_EXPERIMENTER) w.u32(f.experimenter);
+  writeValue(w, f, e.value);
+  if (masked) writeValue(w, f, e.mask!);
+}
+
+/**
+ * Reads one OXM TLV of a known field without prerequisite checks. Returns undefined (and consumes nothing)
+ * for a field the registry does not know.
+ */
+export function decodeOxmEntry(r: Reader): KnownMatchEntry | undefined {
+  const at = r.offset;
+  if (r.remaining < 4) throw r.error('OFPBMC_BAD_LEN', `OXM header needs 4 bytes, ${r.remaining} remain`);
+  const header = r.peekU32();
+  const len = header & 0xff;
+  if (len + 4 > r.remaining) throw r.error('OFPBMC_BAD_LEN', `OXM length ${len} exceeds the ${r.remaining - 4} bytes left`, at);
+  const cls = header >>> 16;
+  let exp = 0;
+  if (cls === OFPXMC_EXPERIMENTER) {
+    if (len < 4) throw r.error('OFPBMC_BAD_LEN', `experimenter OXM length ${len} < 4`, at);
+    exp = r.peekU32(4);
+  }
+  const f = oxmFieldByHeader(header, exp);
+  if (!f) return undefined;
+  const hasMask = (header & 0x100) !== 0;
+  const expBytes = cls === OFPXMC_EXPERIMENTER ? 4 : 0;
+  const want = expBytes + (hasMask ? 2 : 1) * f.bytes;
+  if (len !== want) throw r.error('OFPBMC_BAD_LEN', `${f.name} OXM length ${len}, expected ${want}`, at);
+  if (hasMask && !f.maskable) throw r.error('OFPBMC_BAD_MASK', `${f.name} is not maskable`, at);
+  r.pos += 4 + expBytes;
+  const value = readValue(r, f);
+  return hasMask ? { field: f.name, value, mask: readValue(r, f) } : { field: f.name, value };
 }
 
 /** Reads bare OXM TLVs until `r` is exhausted. Unknown fields become {@link OpaqueMatchEntry}. */
@@ -337,7 +388,19 @@ export function formatMatch(m: Match): string {
       parts.push(`${e.field}=?`);
       continue;
     }
-    parts.push(`${f.name}=${formatFieldValue(f, e.value, e.mask)}`);
+    if (f.name === 'vlan_vid') {
+      // OVS's own spelling: dl_vlan=N for a present VID, dl_vlan=0xffff for "no VLAN", else the TCI form
+      // (OVS's vlan_tci CFI bit is OFPVID_PRESENT).
+      const v = e.value as number;
+      if (e.mask === undefined) parts.push(v & 0x1000 ? `dl_vlan=${v & 0xfff}` : v === 0 ? 'dl_vlan=0xffff' : `vlan_tci=0x${v.toString(16)}/0x1fff`);
+      else parts.push(`vlan_tci=0x${v.toString(16)}/0x${(e.mask as number).toString(16)}`);
+      continue;
+    }
+    if (f.name === 'vlan_pcp') {
+      parts.push(`dl_vlan_pcp=${e.value as number}`);
+      continue;
+    }
+    parts.push(`${f.textName}=${formatFieldValue(f, e.value, e.mask)}`);
   }
   return parts.join(',');
 }

@@ -59,6 +59,8 @@ export type OxmPrereq =
   | 'nd_sll'
   | 'nd_tll'
   | 'ct'
+  | 'ct4'
+  | 'ct6'
   | 'pbb'
   | 'ipv6_any';
 
@@ -66,6 +68,8 @@ export type OxmPrereq =
 export interface OxmField {
   /** Name as in ovs-fields(7) (e.g. `eth_src`, `reg0`, `tun_id`). */
   readonly name: string;
+  /** The name printed in flow text (OVS's name where ours differs, e.g. `nw_dst` for `ipv4_dst`). */
+  readonly textName: string;
   /** Other names OVS accepts in flow text (e.g. `dl_src`, `NXM_OF_ETH_SRC`). */
   readonly aliases: readonly string[];
   /** The NXM/OXM constant name OVS prints in subfield syntax (`NXM_NX_REG0`, `OXM_OF_METADATA`). */
@@ -97,6 +101,7 @@ export type OxmValue = number | bigint | Buffer;
 
 interface Def {
   name: string;
+  text?: string;
   aliases?: string[];
   nxm: string;
   cls: number;
@@ -117,7 +122,7 @@ const N1 = OFPXMC_NXM_1;
 const DEFS: Def[] = [
   { name: 'in_port', aliases: ['in_port_oxm', 'OXM_OF_IN_PORT'], nxm: 'OXM_OF_IN_PORT', cls: B, field: 0, bytes: 4, mask: false, fmt: 'port' },
   { name: 'in_phy_port', aliases: ['OXM_OF_IN_PHY_PORT'], nxm: 'OXM_OF_IN_PHY_PORT', cls: B, field: 1, bytes: 4, mask: false, fmt: 'port' },
-  { name: 'nx_in_port', aliases: ['NXM_OF_IN_PORT'], nxm: 'NXM_OF_IN_PORT', cls: N0, field: 0, bytes: 2, mask: false, fmt: 'port' },
+  { name: 'nx_in_port', text: 'NXM_OF_IN_PORT', aliases: ['NXM_OF_IN_PORT'], nxm: 'NXM_OF_IN_PORT', cls: N0, field: 0, bytes: 2, mask: false, fmt: 'port' },
   { name: 'metadata', aliases: ['OXM_OF_METADATA'], nxm: 'OXM_OF_METADATA', cls: B, field: 2, bytes: 8, mask: true, fmt: 'hex' },
   { name: 'tun_id', aliases: ['tunnel_id', 'OXM_OF_TUNNEL_ID', 'NXM_NX_TUN_ID'], nxm: 'NXM_NX_TUN_ID', cls: B, field: 38, bytes: 8, mask: true, fmt: 'hex' },
   { name: 'tun_src', aliases: ['tun_ipv4_src', 'NXM_NX_TUN_IPV4_SRC'], nxm: 'NXM_NX_TUN_IPV4_SRC', cls: N1, field: 31, bytes: 4, mask: true, fmt: 'ipv4' },
@@ -136,13 +141,6 @@ const DEFS: Def[] = [
   { name: 'ct_zone', aliases: ['NXM_NX_CT_ZONE'], nxm: 'NXM_NX_CT_ZONE', cls: N1, field: 106, bytes: 2, mask: false, fmt: 'hex' },
   { name: 'ct_mark', aliases: ['NXM_NX_CT_MARK'], nxm: 'NXM_NX_CT_MARK', cls: N1, field: 107, bytes: 4, mask: true, fmt: 'hex' },
   { name: 'ct_label', aliases: ['NXM_NX_CT_LABEL'], nxm: 'NXM_NX_CT_LABEL', cls: N1, field: 108, bytes: 16, mask: true, fmt: 'hex' },
-  { name: 'ct_nw_proto', aliases: ['NXM_NX_CT_NW_PROTO'], nxm: 'NXM_NX_CT_NW_PROTO', cls: N1, field: 119, bytes: 1, mask: false, pre: 'ct', fmt: 'dec' },
-  { name: 'ct_nw_src', aliases: ['NXM_NX_CT_NW_SRC'], nxm: 'NXM_NX_CT_NW_SRC', cls: N1, field: 120, bytes: 4, mask: true, pre: 'ct', fmt: 'ipv4' },
-  { name: 'ct_nw_dst', aliases: ['NXM_NX_CT_NW_DST'], nxm: 'NXM_NX_CT_NW_DST', cls: N1, field: 121, bytes: 4, mask: true, pre: 'ct', fmt: 'ipv4' },
-  { name: 'ct_ipv6_src', aliases: ['NXM_NX_CT_IPV6_SRC'], nxm: 'NXM_NX_CT_IPV6_SRC', cls: N1, field: 122, bytes: 16, mask: true, pre: 'ct', fmt: 'ipv6' },
-  { name: 'ct_ipv6_dst', aliases: ['NXM_NX_CT_IPV6_DST'], nxm: 'NXM_NX_CT_IPV6_DST', cls: N1, field: 123, bytes: 16, mask: true, pre: 'ct', fmt: 'ipv6' },
-  { name: 'ct_tp_src', aliases: ['NXM_NX_CT_TP_SRC'], nxm: 'NXM_NX_CT_TP_SRC', cls: N1, field: 124, bytes: 2, mask: true, pre: 'ct', fmt: 'dec' },
-  { name: 'ct_tp_dst', aliases: ['NXM_NX_CT_TP_DST'], nxm: 'NXM_NX_CT_TP_DST', cls: N1, field: 125, bytes: 2, mask: true, pre: 'ct', fmt: 'dec' },
   ...Array.from({ length: 16 }, (_, i): Def => ({ name: `reg${i}`, aliases: [`NXM_NX_REG${i}`], nxm: `NXM_NX_REG${i}`, cls: N1, field: i, bytes: 4, mask: true, fmt: 'hex' })),
   ...Array.from({ length: 8 }, (_, i): Def => ({ name: `xreg${i}`, aliases: [`OXM_OF_PKT_REG${i}`], nxm: `OXM_OF_PKT_REG${i}`, cls: OFPXMC_PACKET_REGS, field: i, bytes: 8, mask: true, fmt: 'hex' })),
   ...Array.from({ length: 4 }, (_, i): Def => ({ name: `xxreg${i}`, aliases: [`NXM_NX_XXREG${i}`], nxm: `NXM_NX_XXREG${i}`, cls: N1, field: 111 + i, bytes: 16, mask: true, fmt: 'hex' })),
@@ -158,8 +156,15 @@ const DEFS: Def[] = [
   { name: 'mpls_ttl', aliases: ['NXM_NX_MPLS_TTL'], nxm: 'NXM_NX_MPLS_TTL', cls: N1, field: 30, bytes: 1, mask: false, pre: 'mpls', fmt: 'dec' },
   { name: 'pbb_isid', aliases: ['OXM_OF_PBB_ISID'], nxm: 'OXM_OF_PBB_ISID', cls: B, field: 37, bytes: 3, mask: true, pre: 'pbb', fmt: 'dec' },
   { name: 'ip_proto', aliases: ['nw_proto', 'OXM_OF_IP_PROTO', 'NXM_OF_IP_PROTO'], nxm: 'NXM_OF_IP_PROTO', cls: B, field: 10, bytes: 1, mask: false, pre: 'ip', fmt: 'dec' },
-  { name: 'ipv4_src', aliases: ['nw_src', 'ip_src', 'OXM_OF_IPV4_SRC', 'NXM_OF_IP_SRC'], nxm: 'NXM_OF_IP_SRC', cls: B, field: 11, bytes: 4, mask: true, pre: 'ipv4', fmt: 'ipv4' },
-  { name: 'ipv4_dst', aliases: ['nw_dst', 'ip_dst', 'OXM_OF_IPV4_DST', 'NXM_OF_IP_DST'], nxm: 'NXM_OF_IP_DST', cls: B, field: 12, bytes: 4, mask: true, pre: 'ipv4', fmt: 'ipv4' },
+  { name: 'ct_nw_proto', aliases: ['NXM_NX_CT_NW_PROTO'], nxm: 'NXM_NX_CT_NW_PROTO', cls: N1, field: 119, bytes: 1, mask: false, pre: 'ct', fmt: 'dec' },
+  { name: 'ct_nw_src', aliases: ['NXM_NX_CT_NW_SRC'], nxm: 'NXM_NX_CT_NW_SRC', cls: N1, field: 120, bytes: 4, mask: true, pre: 'ct4', fmt: 'ipv4' },
+  { name: 'ct_nw_dst', aliases: ['NXM_NX_CT_NW_DST'], nxm: 'NXM_NX_CT_NW_DST', cls: N1, field: 121, bytes: 4, mask: true, pre: 'ct4', fmt: 'ipv4' },
+  { name: 'ct_ipv6_src', aliases: ['NXM_NX_CT_IPV6_SRC'], nxm: 'NXM_NX_CT_IPV6_SRC', cls: N1, field: 122, bytes: 16, mask: true, pre: 'ct6', fmt: 'ipv6' },
+  { name: 'ct_ipv6_dst', aliases: ['NXM_NX_CT_IPV6_DST'], nxm: 'NXM_NX_CT_IPV6_DST', cls: N1, field: 123, bytes: 16, mask: true, pre: 'ct6', fmt: 'ipv6' },
+  { name: 'ct_tp_src', aliases: ['NXM_NX_CT_TP_SRC'], nxm: 'NXM_NX_CT_TP_SRC', cls: N1, field: 124, bytes: 2, mask: true, pre: 'ct', fmt: 'dec' },
+  { name: 'ct_tp_dst', aliases: ['NXM_NX_CT_TP_DST'], nxm: 'NXM_NX_CT_TP_DST', cls: N1, field: 125, bytes: 2, mask: true, pre: 'ct', fmt: 'dec' },
+  { name: 'ipv4_src', text: 'nw_src', aliases: ['nw_src', 'ip_src', 'OXM_OF_IPV4_SRC', 'NXM_OF_IP_SRC'], nxm: 'NXM_OF_IP_SRC', cls: B, field: 11, bytes: 4, mask: true, pre: 'ipv4', fmt: 'ipv4' },
+  { name: 'ipv4_dst', text: 'nw_dst', aliases: ['nw_dst', 'ip_dst', 'OXM_OF_IPV4_DST', 'NXM_OF_IP_DST'], nxm: 'NXM_OF_IP_DST', cls: B, field: 12, bytes: 4, mask: true, pre: 'ipv4', fmt: 'ipv4' },
   { name: 'ipv6_src', aliases: ['OXM_OF_IPV6_SRC', 'NXM_NX_IPV6_SRC'], nxm: 'NXM_NX_IPV6_SRC', cls: B, field: 26, bytes: 16, mask: true, pre: 'ipv6', fmt: 'ipv6' },
   { name: 'ipv6_dst', aliases: ['OXM_OF_IPV6_DST', 'NXM_NX_IPV6_DST'], nxm: 'NXM_NX_IPV6_DST', cls: B, field: 27, bytes: 16, mask: true, pre: 'ipv6', fmt: 'ipv6' },
   { name: 'ipv6_label', aliases: ['ipv6_flabel', 'OXM_OF_IPV6_FLABEL', 'NXM_NX_IPV6_LABEL'], nxm: 'NXM_NX_IPV6_LABEL', cls: B, field: 28, bytes: 4, bits: 20, mask: true, pre: 'ipv6', fmt: 'hex' },
@@ -236,6 +241,7 @@ export const OXM_FIELDS: readonly OxmField[] = DEFS.map((d, order) => {
   const expBytes = d.cls === 0xffff ? 4 : 0;
   const f: OxmField = {
     name: d.name,
+    textName: d.text ?? d.name,
     aliases: d.aliases ?? [],
     nxmName: d.nxm,
     oxmClass: d.cls,
