@@ -90,6 +90,7 @@ export class OvsdbJsonFramer {
     let escaped = this.escaped;
     let digitRun = this.digitRun;
     const maxDepth = this.maxDepth;
+    let bs = -2; // position of the next backslash in buf (-1: none left; -2: not searched yet)
 
     while (i < n) {
       if (depth === 0) {
@@ -113,14 +114,33 @@ export class OvsdbJsonFramer {
         digitRun = 0;
         continue;
       }
-      const c = buf[i];
       if (inString) {
-        if (escaped) escaped = false;
-        else if (c === BACKSLASH) escaped = true;
-        else if (c === QUOTE) inString = false;
-        i++;
+        // Jump to the closing quote with native searches (memchr) instead of a byte loop; a backslash
+        // before it escapes the next byte (RFC 8259 section 7), which may be a quote.
+        if (escaped) {
+          escaped = false;
+          i++;
+          continue;
+        }
+        let q = buf.indexOf(QUOTE, i);
+        if (bs !== -1 && bs < i) bs = buf.indexOf(BACKSLASH, i);
+        while (bs !== -1 && (q === -1 || bs < q)) {
+          i = bs + 2;
+          if (i > n) break; // the chunk ends with the backslash
+          if (q !== -1 && q < i) q = buf.indexOf(QUOTE, i); // that quote was escaped
+          bs = buf.indexOf(BACKSLASH, i);
+        }
+        if (i > n) {
+          escaped = true;
+          i = n;
+        } else if (q === -1) i = n;
+        else {
+          inString = false;
+          i = q + 1;
+        }
         continue;
       }
+      const c = buf[i];
       if (c >= 0x30 && c <= 0x39) {
         if (++digitRun === 16) this.longNumber = true;
         i++;
