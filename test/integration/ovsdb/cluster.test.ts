@@ -141,3 +141,24 @@ it('monitor_cond_since resumes after a reconnect with only the missed changes (f
     await c.close();
   }
 });
+
+it('leaderOnly: when the leader leaves the cluster, the client moves to the new leader', async () => {
+  const c = await OvsdbClient.connect(`${s2.unixEndpoint},${s1.unixEndpoint}`, {
+    leaderOnly: true,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+  });
+  try {
+    expect(c.endpoint).toBe(s1.unixEndpoint);
+    const moved = firstValueFrom(c.reconnected$);
+    // s1 leaves: s2 is left alone and elects itself. The client sees s1's _Server row change, drops s1, and
+    // tries the remotes until one is the leader.
+    await run('ovs-appctl', ['-t', join(s1.dir, 'ovsdb-server.ctl'), 'cluster/leave', DB]);
+    const r = await moved;
+    expect(r.endpoint).toBe(s2.unixEndpoint);
+    expect(c.endpoint).toBe(s2.unixEndpoint);
+    const row = (await c.serverDatabases()).find((x) => x.name === DB)!;
+    expect(row).toMatchObject({ leader: true, connected: true });
+  } finally {
+    await c.close();
+  }
+}, 30_000);
