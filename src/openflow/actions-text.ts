@@ -9,17 +9,17 @@ import {
   FieldValueError,
   OxmField,
   formatFieldValue,
-  formatIpv4,
-  formatIpv6,
-  formatPort,
+  formatIpv4Text,
+  formatIpv6Text,
+  formatPortNo,
   oxmFieldByName,
   oxmValueFromBigInt,
   oxmValueToBigInt,
-  parseBigInt,
+  parseIntegerText,
   parseFieldValue,
-  parseIpv4,
-  parseIpv6,
-  parsePort,
+  parseIpv4Text,
+  parseIpv6Text,
+  parsePortNo,
 } from './oxm';
 
 const OFPP_CONTROLLER = 0xfffffffd;
@@ -51,10 +51,10 @@ function formatNat(a: NatAction): string {
   s += `(${a.kind}`;
   if (a.ipMin !== undefined) {
     const v6 = typeof a.ipMin !== 'number';
-    const ip = (x: number | Buffer): string => (typeof x === 'number' ? formatIpv4(x) : `[${formatIpv6(x)}]`);
-    s += '=' + (v6 && a.portMin === undefined ? formatIpv6(a.ipMin as Buffer) : ip(a.ipMin));
+    const ip = (x: number | Buffer): string => (typeof x === 'number' ? formatIpv4Text(x) : `[${formatIpv6Text(x)}]`);
+    s += '=' + (v6 && a.portMin === undefined ? formatIpv6Text(a.ipMin as Buffer) : ip(a.ipMin));
     if (a.ipMax !== undefined && oxmValueToBigInt(a.ipMax) !== oxmValueToBigInt(a.ipMin)) {
-      s += '-' + (v6 && a.portMin === undefined ? formatIpv6(a.ipMax as Buffer) : ip(a.ipMax));
+      s += '-' + (v6 && a.portMin === undefined ? formatIpv6Text(a.ipMax as Buffer) : ip(a.ipMax));
     }
     if (a.portMin !== undefined) {
       s += `:${a.portMin}`;
@@ -99,7 +99,7 @@ function formatOne(a: Action): string {
   switch (a.type) {
     case 'output':
       if (a.port === OFPP_CONTROLLER) return `CONTROLLER:${a.maxLen}`;
-      return a.port >= 0xfffffff8 ? formatPort(a.port) : `output:${a.port}`;
+      return a.port >= 0xfffffff8 ? formatPortNo(a.port) : `output:${a.port}`;
     case 'copy_ttl_out':
     case 'copy_ttl_in':
     case 'dec_mpls_ttl':
@@ -130,7 +130,7 @@ function formatOne(a: Action): string {
       return `set_field:${formatFieldValue(f, a.value, a.mask)}->${f.textName}`;
     }
     case 'resubmit': {
-      const port = a.port === 0xfff8 ? '' : formatPort(a.port, 2);
+      const port = a.port === 0xfff8 ? '' : formatPortNo(a.port, 2);
       if (a.table === undefined && !a.ct) return `resubmit:${port || 'IN_PORT'}`;
       const t = a.table === undefined || a.table === 255 ? '' : String(a.table);
       return `resubmit(${port},${t}${a.ct ? ',ct' : ''})`;
@@ -171,7 +171,7 @@ function formatOne(a: Action): string {
     }
     case 'sample': {
       let s = `sample(probability=${a.probability},collector_set_id=${a.collectorSetId},obs_domain_id=${a.obsDomainId},obs_point_id=${a.obsPointId}`;
-      if (a.samplingPort !== undefined && a.samplingPort !== 0xffff) s += `,sampling_port=${formatPort(a.samplingPort, 2)}`;
+      if (a.samplingPort !== undefined && a.samplingPort !== 0xffff) s += `,sampling_port=${formatPortNo(a.samplingPort, 2)}`;
       if (a.direction === 1) s += ',ingress';
       if (a.direction === 2) s += ',egress';
       return s + ')';
@@ -251,7 +251,7 @@ export function splitTop(p: TextPiece, sep = ','): TextPiece[] {
 }
 
 function num(p: TextPiece, bits: number, what: string): number {
-  const v = parseBigInt(p.text);
+  const v = parseIntegerText(p.text);
   if (v === undefined || v >= 1n << BigInt(bits)) throw textError(`${what}: '${p.text}' is not a ${bits}-bit number`, p.col);
   return Number(v);
 }
@@ -347,7 +347,7 @@ function parseSetField(valueText: TextPiece, fieldText: TextPiece): Action[] {
 function parseLoad(p: TextPiece): Action {
   const [v, d] = arrow(p);
   const dst = parseSubfield(d);
-  const value = parseBigInt(v.text);
+  const value = parseIntegerText(v.text);
   if (value === undefined) throw textError(`load value '${v.text}' is not a number`, v.col);
   if (dst.nBits < 64 && value >> BigInt(dst.nBits) !== 0n) throw textError(`value ${v.text} does not fit ${dst.nBits} bits`, v.col);
   const f = oxmFieldByName(dst.field)!;
@@ -417,9 +417,9 @@ function parseNatRange(nat: NatAction, p: TextPiece): void {
     b = parts[1];
   }
   const ip = (x: string): number | Buffer => {
-    const v4 = parseIpv4(x);
+    const v4 = parseIpv4Text(x);
     if (v4 !== undefined) return v4;
-    const v6 = parseIpv6(x);
+    const v6 = parseIpv6Text(x);
     if (v6) return v6;
     throw textError(`bad nat address '${x}'`, p.col);
   };
@@ -484,7 +484,7 @@ function parseLearn(p: TextPiece): Action {
     if (t.startsWith('load:')) {
       const [s, d] = arrow({ text: t.slice(5), col: part.col + 5 });
       const dst = parseSubfield(d);
-      const imm = parseBigInt(s.text);
+      const imm = parseIntegerText(s.text);
       if (imm !== undefined) spec = { kind: 'load', src: imm, dst, nBits: dst.nBits };
       else {
         const src = parseSubfield(s);
@@ -510,7 +510,7 @@ function parseLearn(p: TextPiece): Action {
         if (fv.mask !== undefined) throw textError('learn match value may not be masked', val.col);
         src = oxmValueToBigInt(fv.value);
       } else {
-        const v = parseBigInt(val.text);
+        const v = parseIntegerText(val.text);
         if (v === undefined) throw textError(`bad learn value '${val.text}'`, val.col);
         src = v;
       }
@@ -616,7 +616,7 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
   const needArg = (): void => {
     if (colon < 0 || t[colon] !== ':' || arg.text === '') throw textError(`${name} needs ':VALUE'`, p.col);
   };
-  const port = parsePort(t);
+  const port = parsePortNo(t);
   if (port !== undefined && colon < 0) return [{ type: 'output', port, maxLen: port === OFPP_CONTROLLER ? 0xffff : 0 }];
   switch (name) {
     case 'drop':
@@ -635,10 +635,10 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
         return [{ type: 'output_reg', src: parseSubfield(portPiece), maxLen: o.maxLen }];
       }
       needArg();
-      if (arg.text.includes('[') || (parsePort(arg.text) === undefined && subfieldField(arg.text))) {
+      if (arg.text.includes('[') || (parsePortNo(arg.text) === undefined && subfieldField(arg.text))) {
         return [{ type: 'output_reg', src: parseSubfield(arg), maxLen: 0 }];
       }
-      const pn = parsePort(arg.text);
+      const pn = parsePortNo(arg.text);
       if (pn === undefined) throw textError(`unknown port '${arg.text}'`, arg.col);
       return [{ type: 'output', port: pn, maxLen: pn === OFPP_CONTROLLER ? 0xffff : 0 }];
     }
@@ -697,7 +697,7 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
     case 'set_tunnel':
     case 'set_tunnel64': {
       needArg();
-      const v = parseBigInt(arg.text);
+      const v = parseIntegerText(arg.text);
       if (v === undefined || v >= 1n << 64n) throw textError(`bad tunnel id '${arg.text}'`, arg.col);
       // OVS writes set_tunnel in OpenFlow 1.3 as set_field of tun_id.
       return [{ type: 'set_field', field: 'tun_id', value: v }];
@@ -726,7 +726,7 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
       return [setField('ip_ecn', arg)];
     case 'resubmit': {
       if (t[colon] === ':') {
-        const pn = parsePort(arg.text, 2);
+        const pn = parsePortNo(arg.text, 2);
         if (pn === undefined) throw textError(`bad resubmit port '${arg.text}'`, arg.col);
         return [{ type: 'resubmit', port: pn }];
       }
@@ -736,7 +736,7 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
       }
       const ps = parts[0]!.trim();
       const ts = parts[1]!.trim();
-      const pn = ps === '' ? 0xfff8 : parsePort(ps, 2);
+      const pn = ps === '' ? 0xfff8 : parsePortNo(ps, 2);
       if (pn === undefined) throw textError(`bad resubmit port '${ps}'`, p.col);
       const tn = ts === '' ? 255 : num({ text: ts, col: p.col }, 8, 'table');
       return [parts[2] ? { type: 'resubmit', port: pn, table: tn, ct: true } : { type: 'resubmit', port: pn, table: tn }];
@@ -788,7 +788,7 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
         else if (key === 'obs_domain_id') s.obsDomainId = num(v, 32, key);
         else if (key === 'obs_point_id') s.obsPointId = num(v, 32, key);
         else if (key === 'sampling_port') {
-          const pn = parsePort(v.text, 2);
+          const pn = parsePortNo(v.text, 2);
           if (pn === undefined) throw textError(`bad sampling_port '${v.text}'`, v.col);
           s.samplingPort = pn;
         } else if (key === 'ingress') s.direction = 1;

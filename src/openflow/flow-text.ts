@@ -12,7 +12,7 @@ import { ActionParseContext, TextPiece, formatActionList, parseActionList, parse
 import { OpenFlowDecodeError } from './errors';
 import type { Instruction } from './instructions';
 import { KnownMatchEntry, Match, MatchEntry, formatMatch } from './match';
-import { FieldValueError, formatPort, oxmFieldByName, parseBigInt, parseFieldValue, parsePort } from './oxm';
+import { FieldValueError, formatPortNo, oxmFieldByName, parseIntegerText, parseFieldValue, parsePortNo } from './oxm';
 import {
   FlowMod,
   FlowStats,
@@ -92,7 +92,7 @@ function splitMatch(text: string, col: number): TextPiece[] {
 }
 
 function num(p: TextPiece, bits: number, what: string): number {
-  const v = parseBigInt(p.text);
+  const v = parseIntegerText(p.text);
   if (v === undefined || v >= 1n << BigInt(bits)) throw textError(`${what}: '${p.text}' is not a ${bits}-bit number`, p.col);
   return Number(v);
 }
@@ -146,8 +146,8 @@ export function parseInstructionsText(p: TextPiece, ctx: ActionParseContext = {}
       case 'write_metadata': {
         once(meta);
         const [v, m] = arg.text.split('/');
-        const value = parseBigInt(v ?? '');
-        const mask = m === undefined ? (1n << 64n) - 1n : parseBigInt(m);
+        const value = parseIntegerText(v ?? '');
+        const mask = m === undefined ? (1n << 64n) - 1n : parseIntegerText(m);
         if (value === undefined || mask === undefined || value >= 1n << 64n || mask >= 1n << 64n) throw textError(`bad write_metadata '${arg.text}'`, arg.col);
         meta = { type: 'write_metadata', metadata: value, mask };
         break;
@@ -256,8 +256,8 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
       case 'cookie': {
         needVal();
         const [v, m] = val.text.split('/');
-        const cv = parseBigInt(v!);
-        const cm = m === undefined ? undefined : parseBigInt(m);
+        const cv = parseIntegerText(v!);
+        const cm = m === undefined ? undefined : parseIntegerText(m);
         if (cv === undefined || cv >= 1n << 64n || (m !== undefined && (cm === undefined || cm >= 1n << 64n))) {
           throw textError(`bad cookie '${val.text}'`, val.col);
         }
@@ -271,7 +271,7 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
       }
       case 'out_port': {
         needVal();
-        const p = parsePort(val.text);
+        const p = parsePortNo(val.text);
         if (p === undefined) throw textError(`bad out_port '${val.text}'`, val.col);
         fm.outPort = p;
         continue;
@@ -303,8 +303,8 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
         // OVS writes vlan_tci in OpenFlow 1.3 as OXM VLAN_VID (CFI = OFPVID_PRESENT) plus an exact VLAN_PCP
         // when PCP bits are matched (nx-match.c, nx_put_raw).
         const [vs, ms] = val.text.split('/');
-        const v = parseBigInt(vs!);
-        const m = ms === undefined ? 0xffffn : parseBigInt(ms);
+        const v = parseIntegerText(vs!);
+        const m = ms === undefined ? 0xffffn : parseIntegerText(ms);
         if (v === undefined || m === undefined || v > 0xffffn || m > 0xffffn) throw textError(`bad vlan_tci '${val.text}'`, val.col);
         const vid = Number(v & m & 0x1fffn);
         const vm = Number(m & 0x1fffn);
@@ -427,7 +427,7 @@ export function formatFlowMod(fm: FlowMod): string {
   if (fm.idleTimeout) p.push(`idle_timeout=${fm.idleTimeout}`);
   if (fm.hardTimeout) p.push(`hard_timeout=${fm.hardTimeout}`);
   p.push(...flagText(fm.flags));
-  if (fm.outPort !== OFPP_ANY) p.push(`out_port=${formatPort(fm.outPort)}`);
+  if (fm.outPort !== OFPP_ANY) p.push(`out_port=${formatPortNo(fm.outPort)}`);
   if (fm.outGroup !== OFPG_ANY) p.push(`out_group=${fm.outGroup}`);
   if (fm.bufferId !== 0xffffffff) p.push(`buffer_id=${fm.bufferId}`);
   const m = formatMatch(fm.match);

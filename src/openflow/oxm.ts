@@ -344,14 +344,14 @@ export const OFP_PORT_NAMES: ReadonlyArray<[string, number]> = [
 ];
 
 /** Formats an OpenFlow 1.3 port number the way OVS does (reserved ports by name). */
-export function formatPort(p: number, width = 4): string {
+export function formatPortNo(p: number, width = 4): string {
   const full = width === 2 && p >= 0xfff8 ? p + 0xffff0000 : p;
   for (const [n, v] of OFP_PORT_NAMES) if (v === full >>> 0) return n === 'ANY' ? (width === 2 ? 'NONE' : 'ANY') : n;
   return String(p);
 }
 
 /** Parses a port number or reserved name (`LOCAL`, `CONTROLLER`, `IN_PORT`, `NONE`/`ANY`...). */
-export function parsePort(s: string, width = 4): number | undefined {
+export function parsePortNo(s: string, width = 4): number | undefined {
   const u = s.toUpperCase();
   const name = u === 'NONE' ? 'ANY' : u;
   for (const [n, v] of OFP_PORT_NAMES) if (n === name) return width === 2 ? v & 0xffff : v;
@@ -402,12 +402,12 @@ function hex(v: OxmValue): string {
 }
 
 /** Formats an IPv4 address held as a number. */
-export function formatIpv4(v: number): string {
+export function formatIpv4Text(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
 /** Formats a MAC address held as a 48-bit number. */
-export function formatMac(v: number): string {
+export function formatMacNumber(v: number): string {
   let s = '';
   for (let i = 5; i >= 0; i--) {
     const b = Math.floor(v / 2 ** (8 * i)) % 256;
@@ -417,7 +417,7 @@ export function formatMac(v: number): string {
 }
 
 /** Formats a 16-byte IPv6 address in RFC 5952 compressed form. */
-export function formatIpv6(b: Buffer): string {
+export function formatIpv6Text(b: Buffer): string {
   const g: number[] = [];
   for (let i = 0; i < 16; i += 2) g.push(b.readUInt16BE(i));
   let bestStart = -1;
@@ -441,12 +441,12 @@ export function formatIpv6(b: Buffer): string {
 }
 
 /** Parses an IPv6 address (with `::`, and an optional trailing dotted IPv4). Returns undefined if invalid. */
-export function parseIpv6(s: string): Buffer | undefined {
+export function parseIpv6Text(s: string): Buffer | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
   let tail: number[] = [];
   const lastColon = s.lastIndexOf(':');
   if (s.includes('.')) {
-    const v4 = parseIpv4(s.slice(lastColon + 1));
+    const v4 = parseIpv4Text(s.slice(lastColon + 1));
     if (v4 === undefined) return undefined;
     tail = [v4 >>> 16, v4 & 0xffff];
     s = s.slice(0, lastColon + 1) + (s[lastColon - 1] === ':' ? '' : '0');
@@ -481,7 +481,7 @@ export function parseIpv6(s: string): Buffer | undefined {
 }
 
 /** Parses a dotted-quad IPv4 address to a number. */
-export function parseIpv4(s: string): number | undefined {
+export function parseIpv4Text(s: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
   if (!m) return undefined;
   let v = 0;
@@ -494,7 +494,7 @@ export function parseIpv4(s: string): number | undefined {
 }
 
 /** Parses `xx:xx:xx:xx:xx:xx` to a 48-bit number. */
-export function parseMac(s: string): number | undefined {
+export function parseMacNumber(s: string): number | undefined {
   const m = /^([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})$/.exec(s);
   if (!m) return undefined;
   let v = 0;
@@ -519,21 +519,21 @@ function prefixLen(f: OxmField, mask: OxmValue): number | undefined {
 export function formatFieldValue(f: OxmField, v: OxmValue, mask?: OxmValue): string {
   switch (f.format) {
     case 'ipv4': {
-      const s = formatIpv4(v as number);
+      const s = formatIpv4Text(v as number);
       if (mask === undefined) return s;
       const n = prefixLen(f, mask);
-      return n !== undefined ? `${s}/${n}` : `${s}/${formatIpv4(mask as number)}`;
+      return n !== undefined ? `${s}/${n}` : `${s}/${formatIpv4Text(mask as number)}`;
     }
     case 'ipv6': {
-      const s = formatIpv6(v as Buffer);
+      const s = formatIpv6Text(v as Buffer);
       if (mask === undefined) return s;
       const n = prefixLen(f, mask);
-      return n !== undefined ? `${s}/${n}` : `${s}/${formatIpv6(mask as Buffer)}`;
+      return n !== undefined ? `${s}/${n}` : `${s}/${formatIpv6Text(mask as Buffer)}`;
     }
     case 'mac':
-      return mask === undefined ? formatMac(v as number) : `${formatMac(v as number)}/${formatMac(mask as number)}`;
+      return mask === undefined ? formatMacNumber(v as number) : `${formatMacNumber(v as number)}/${formatMacNumber(mask as number)}`;
     case 'port':
-      return mask === undefined ? formatPort(v as number, f.bytes) : `${hex(v)}/${hex(mask)}`;
+      return mask === undefined ? formatPortNo(v as number, f.bytes) : `${hex(v)}/${hex(mask)}`;
     case 'dec':
       return mask === undefined ? oxmValueToBigInt(v).toString() : `${hex(v)}/${hex(mask)}`;
     case 'vid': {
@@ -565,7 +565,7 @@ export function formatFieldValue(f: OxmField, v: OxmValue, mask?: OxmValue): str
 }
 
 /** Parses an integer literal (decimal or 0x hex) of any size to a bigint, or undefined. */
-export function parseBigInt(s: string): bigint | undefined {
+export function parseIntegerText(s: string): bigint | undefined {
   if (/^0x[0-9a-f]+$/i.test(s)) return BigInt(s);
   if (/^[0-9]+$/.test(s)) return BigInt(s);
   return undefined;
@@ -577,27 +577,27 @@ export class FieldValueError extends Error {}
 function parseScalar(f: OxmField, s: string): bigint {
   switch (f.format) {
     case 'ipv4': {
-      const v = parseIpv4(s);
+      const v = parseIpv4Text(s);
       if (v !== undefined) return BigInt(v);
       break;
     }
     case 'ipv6': {
-      const v = parseIpv6(s);
+      const v = parseIpv6Text(s);
       if (v) return oxmValueToBigInt(v);
       break;
     }
     case 'mac': {
-      const v = parseMac(s);
+      const v = parseMacNumber(s);
       if (v !== undefined) return BigInt(v);
       break;
     }
     case 'port': {
-      const v = parsePort(s, f.bytes);
+      const v = parsePortNo(s, f.bytes);
       if (v !== undefined) return BigInt(v);
       break;
     }
   }
-  const v = parseBigInt(s);
+  const v = parseIntegerText(s);
   if (v === undefined) throw new FieldValueError(`${f.name}: cannot parse value '${s}'`);
   if (v >= 1n << BigInt(f.bytes * 8)) throw new FieldValueError(`${f.name}: value '${s}' is wider than ${f.bytes * 8} bits`);
   return v;
