@@ -7,3 +7,5 @@ export * from './config';
 export * from './store';
 export * from './sources';
 export * from './host-network';
+export * from './reconciler';
+export * from './reconciler-flows';

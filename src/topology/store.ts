@@ -34,7 +34,8 @@ export interface TopologyRejection {
   readonly error: TopologyError;
 }
 
-function sameDesired(a: NodeDesiredState | undefined, b: NodeDesiredState | undefined): boolean {
+/** True when two desired states are equal (flows compared by reference first, then by fields). */
+export function sameDesired(a: NodeDesiredState | undefined, b: NodeDesiredState | undefined): boolean {
   if (a === b) return true;
   if (!a || !b || a.flows.length !== b.flows.length) return false;
   for (let i = 0; i < a.flows.length; i++) {

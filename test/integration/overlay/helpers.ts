@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { Lab } from '../../../src/lab/lab';
+import { run } from '../../../src/lab/process';
+import { IprouteHostNetwork } from '../../../src/topology/host-network';
+import { OverlayReconciler, type OverlayReconcilerOptions } from '../../../src/topology/reconciler';
+import { TopologyStore } from '../../../src/topology/store';
+
+/** A store filled from the lab's cluster config and a reconciler whose host adapter works in the lab's namespaces. */
+export function startOverlay(lab: Lab, opts: OverlayReconcilerOptions = {}) {
+  const cfg = lab.clusterConfig() as { clusterCidr: string; tunnel: 'gre' | 'vxlan'; mode: 'routed' | 'classic'; underlayMtu: number;
+    nodes: { name: string; ovsdb: string; underlayIp: string; podCidr: string }[] };
+  const store = new TopologyStore({ clusterCidr: cfg.clusterCidr, tunnel: cfg.tunnel, mode: cfg.mode, underlayMtu: cfg.underlayMtu,
+    datapathType: 'netdev' });
+  store.apply(cfg.nodes.map((node) => ({ type: 'addNode' as const, node })));
+  const rec = new OverlayReconciler(store, {
+    hostNetwork: new IprouteHostNetwork({ netnsOf: (name) => lab.state.nodes.find((n) => n.name === name)?.netns }),
+    auditIntervalMs: 500,
+    retryMs: 200,
+    ...opts,
+  });
+  rec.start();
+  return {
+    store,
+    rec,
+    async stop() {
+      await rec.stop();
+      await store.dispose();
+    },
+  };
+}
+
+/** Every pod and node pings every pod (3 attempts each); returns the failing pairs. */
+export async function pingMatrix(lab: Lab, opts: { nodes?: boolean } = {}): Promise<string[]> {
+  const s = lab.state;
+  const pods = s.nodes.flatMap((n) => n.pods);
+  const srcs = [...pods.map((p) => ({ ns: p.netns, name: p.name })), ...(opts.nodes === false ? [] : s.nodes.map((n) => ({ ns: n.netns, name: n.name })))];
+  const jobs: Promise<string | undefined>[] = [];
+  for (const src of srcs)
+    for (const dst of pods)
+      if (src.name !== dst.name)
+        jobs.push(lab.ping(src.ns, dst.ip, { timeoutS: 1, attempts: 3 }).then((ok) => (ok ? undefined : `${src.name}->${dst.name}`)));
+  return (await Promise.all(jobs)).filter((x): x is string => x !== undefined);
+}
+
+/** `ovs-ofctl dump-flows` of obr0 without statistics, sorted (for equality checks). */
+export async function dumpFlows(lab: Lab, node: string): Promise<string[]> {
+  const n = lab.state.nodes.find((x) => x.name === node)!;
+  const { stdout } = await run('ovs-ofctl', ['-O', 'OpenFlow13', '--no-stats', 'dump-flows', n.openflowEndpoint.slice(5)]);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('OFPST_FLOW') && !l.startsWith('OFPT_'))
+    .sort();
+}
+
+/**
+ * A continuous ping: `count` echo requests 20 ms apart from a namespace. `done()` waits until ping has sent
+ * them all and collected the replies (so no request is cut off in flight) and resolves with the counts.
+ */
+export function continuousPing(netns: string, dst: string, count: number) {
+  const child = spawn('ip', ['netns', 'exec', netns, 'ping', '-n', '-q', '-i', '0.02', '-W', '1', '-c', String(count), dst], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    async done(): Promise<{ sent: number; received: number; out: string }> {
+      await exited;
+      const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+      return { sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, out };
+    },
+  };
+}
