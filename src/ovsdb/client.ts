@@ -172,7 +172,7 @@ export class OvsdbMonitor {
       throw new OvsdbProtocolError('monitor_cond_change needs a monitor_cond or monitor_cond_since monitor', { id: this.id });
     }
     await this.client.request('monitor_cond_change', [this.id, this.id, requests]);
-    this.requests = { ...this.requests, ...requests };
+    this.requests = mergeCondRequests(this.requests, requests);
   }
 
   /** `monitor_cancel` (RFC 7047 4.1.7) and forget the registration. */
@@ -319,6 +319,10 @@ export class OvsdbClient {
     } catch (e) {
       peer.close();
       throw e;
+    }
+    if (this.closing || !peer.open) {
+      peer.close();
+      throw new OvsdbConnectionClosedError(this.closing ? 'client closed' : 'connection lost while re-establishing', { endpoint: name }, peer.closeReason);
     }
     this.attach(peer, name);
     if (this.opts.leaderOnly) this.watchLeader(peer);
@@ -711,6 +715,22 @@ export class OvsdbManager {
     this.sub.unsubscribe();
     this.sessionSubject.complete();
   }
+}
+
+/**
+ * Applies a `monitor_cond_change` update to the stored monitor requests, so a reconnect re-sends what the
+ * server currently has: per table, each request element takes the update's members (`where`, `columns`)
+ * over the old element's.
+ */
+function mergeCondRequests(old: Record<string, unknown>, upd: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...old };
+  const arr = (v: unknown): Array<Record<string, unknown>> =>
+    (Array.isArray(v) ? v : v === undefined ? [] : [v]) as Array<Record<string, unknown>>;
+  for (const [table, u] of Object.entries(upd)) {
+    const before = arr(old[table]);
+    out[table] = arr(u).map((r, i) => ({ ...(before[i] ?? before[0] ?? {}), ...r }));
+  }
+  return out;
 }
 
 function monitorKey(id: unknown): string {

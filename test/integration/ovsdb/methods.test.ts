@@ -130,6 +130,8 @@ describe('OVSDB methods on a real ovsdb-server', () => {
     expect(u).toMatchObject({ kind: 'update', notification: 'update2' });
     const rows = Object.values(u.updates.Bridge as Record<string, Record<string, unknown>>);
     expect(rows).toEqual(expect.arrayContaining([{ delete: null }, { insert: { name: 'cond-y' } }]));
+    // What a reconnect would re-send: the columns kept, the new condition.
+    expect(m.requests).toEqual({ Bridge: [{ columns: ['name'], where: [['name', 'includes', 'cond-y']] }] });
     sub.unsubscribe();
     await m.cancel();
   });

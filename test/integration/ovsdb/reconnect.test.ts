@@ -103,3 +103,22 @@ it('without reconnect, a drop closes the client', async () => {
   await ovs.startOvsdb();
   await expect(c.echo()).rejects.toMatchObject({ code: 'OVSDB_DISCONNECTED' });
 });
+
+it('after a reconnect a conditional monitor is re-sent with the condition set by monitor_cond_change', async () => {
+  const c = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+  try {
+    await c.transact(DB, addBridgeOps('cc-1'));
+    await c.transact(DB, addBridgeOps('cc-2'));
+    const m = await c.monitor(DB, { Bridge: [{ columns: ['name'], where: [['name', '==', 'cc-1']] }] });
+    await m.change({ Bridge: [{ where: [['name', '==', 'cc-2']] }] });
+    const events: OvsdbMonitorEvent[] = [];
+    m.events.subscribe((e) => events.push(e));
+    await ovs.stopOvsdb(true);
+    await ovs.startOvsdb();
+    await firstValueFrom(c.reconnected$);
+    const resync = events.find((e) => e.kind === 'initial' && e.resync)!;
+    expect(Object.values(resync.updates.Bridge as object)).toEqual([{ initial: { name: 'cc-2' } }]);
+  } finally {
+    await c.close();
+  }
+});
