@@ -7,9 +7,10 @@
  * OvsInstance servers in their own namespaces, which reach our punix socket because unix sockets are files.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { OvsInstance } from '../../../src/lab/ovs-instance';
 import { OvsdbClient } from '../../../src/ovsdb/client';
 import { OvsdbConnectError, OvsdbEndpointError } from '../../../src/ovsdb/errors';
@@ -121,3 +122,60 @@ describe('passive endpoints (servers dial in)', () => {
     }
   });
 });
+
+describe('framing against a real server, one byte per read', () => {
+  it('a proxy that forwards the server\'s replies one byte per write: every reply and update still arrives', async () => {
+    const ovs = await OvsInstance.start({ vswitchd: false });
+    const dir = mkdtempSync(join(tmpdir(), 'ovsdb-trickle-'));
+    const path = join(dir, 'proxy.sock');
+    const upstreams: net.Socket[] = [];
+    const proxy = net.createServer((down) => {
+      const up = net.connect(ovs.dbSock);
+      upstreams.push(up);
+      down.on('data', (d) => up.write(d));
+      // Server -> client: one byte per write, each in its own event-loop turn (so each is its own read).
+      let queue = Buffer.alloc(0);
+      let pumping = false;
+      const pump = () => {
+        if (queue.length === 0 || down.destroyed) {
+          pumping = false;
+          return;
+        }
+        down.write(queue.subarray(0, 1));
+        queue = queue.subarray(1);
+        setImmediate(pump);
+      };
+      up.on('data', (d) => {
+        queue = Buffer.concat([queue, d]);
+        if (!pumping) {
+          pumping = true;
+          setImmediate(pump);
+        }
+      });
+      up.on('close', () => down.destroy());
+      down.on('close', () => up.destroy());
+      up.on('error', () => undefined);
+      down.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => proxy.listen(path, r));
+    const c = await OvsdbClient.connect(`unix:${path}`, { reconnect: false });
+    try {
+      await expect(c.listDbs()).resolves.toEqual(expect.arrayContaining([DB]));
+      const m = await c.monitor(DB, { Open_vSwitch: [{ columns: ['external_ids'] }] });
+      const upd = firstValueFrom(m.events.pipe(filter((e) => e.kind === 'update')));
+      await c.transact(DB, [
+        { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['external_ids', 'insert', ['map', [['utf8', 'h\u00e9llo \u4e16\u754c \ud83d\ude00 \\"q\\"']]]]] },
+      ]);
+      const u = await upd;
+      const row = Object.values(u.updates.Open_vSwitch as Record<string, { modify: { external_ids: unknown } }>)[0];
+      expect(row.modify.external_ids).toEqual(['map', [['utf8', 'h\u00e9llo \u4e16\u754c \ud83d\ude00 \\"q\\"']]]);
+    } finally {
+      await c.close();
+      await new Promise((r) => proxy.close(r));
+      for (const u of upstreams) u.destroy();
+      await ovs.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+

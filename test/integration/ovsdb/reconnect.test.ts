@@ -122,3 +122,24 @@ it('after a reconnect a conditional monitor is re-sent with the condition set by
     await c.close();
   }
 });
+
+it('a frozen server: the request times out (OVSDB_TIMEOUT), the inactivity probe drops the session, SIGCONT lets it reconnect', async () => {
+  const c = await OvsdbClient.connect(ovs.dbEndpoint, { probeIntervalMs: 150, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+  const reasons: unknown[] = [];
+  c.disconnects$.subscribe((r) => reasons.push(r));
+  const pid = ovs.ovsdbPid;
+  try {
+    await expect(c.echo('alive')).resolves.toEqual(['alive']);
+    process.kill(pid, 'SIGSTOP');
+    await expect(c.transact(DB, [{ op: 'comment', comment: 'x' }], { timeoutMs: 50 })).rejects.toMatchObject({ code: 'OVSDB_TIMEOUT' });
+    await firstValueFrom(c.state$.pipe(filter((s) => s === 'reconnecting')));
+    expect(reasons[0]).toMatchObject({ code: 'OVSDB_TIMEOUT' });
+    const back = firstValueFrom(c.reconnected$);
+    process.kill(pid, 'SIGCONT');
+    await back;
+    await expect(c.echo('again')).resolves.toEqual(['again']);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+    await c.close();
+  }
+});
