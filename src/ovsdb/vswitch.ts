@@ -369,7 +369,9 @@ export class Vswitch {
         if (changed) touched.push(spec.name);
       }
       if (newPorts.length) {
-        // Guard the names we believe free (one wait per table, all names at once).
+        // Guard, as ovs-vsctl does (verify Bridge.ports): if another client changed the bridge's ports since
+        // the snapshot (e.g. added one of these names), this fails and the operation is rebuilt and retried.
+        txn.verify('Bridge', br._uuid, ['ports'], { ports: [...br.ports] });
         txn.mutate('Bridge', [where.uuid(br._uuid)], [mutate.insert('ports', newPorts)]);
       }
       return touched;
@@ -381,7 +383,6 @@ export class Vswitch {
     const options = interfaceOptions(spec);
     const type = ifaceType(spec.type);
     if (!port) {
-      txn.verifyWhere('Port', [where.eq('name', spec.name)], ['name'], []);
       const iface = txn.insert('Interface', {
         name: spec.name,
         type,

@@ -125,6 +125,19 @@ describe('vswitch operations against real ovsdb-server + ovs-vswitchd', () => {
     await expect(vs.ensurePort('nobr', { name: 'x' })).rejects.toBeInstanceOf(VswitchError);
   });
 
+  it('two clients ensuring the same port concurrently: one creates it, the other retries from the new state', async () => {
+    const vs2 = await Vswitch.connect(ovs.dbEndpoint);
+    try {
+      const spec = { name: 'race0', type: 'internal' };
+      const [a, b] = await Promise.all([vs.ensurePort('br0', spec), vs2.ensurePort('br0', spec)]);
+      expect([a.changed, b.changed].sort()).toEqual([false, true]);
+      expect(a.attempts + b.attempts).toBe(3);
+      expect((await ovs.vsctl('list-ports', 'br0')).stdout.split('\n').filter((l) => l === 'race0')).toHaveLength(1);
+    } finally {
+      await vs2.close();
+    }
+  });
+
   it('setController and setManager set exactly the given targets, idempotently', async () => {
     const t1 = `punix:${join(ovs.dir, 'c1.sock')}`;
     const t2 = `punix:${join(ovs.dir, 'c2.sock')}`;
