@@ -89,6 +89,11 @@ export interface HostNetworkSpec {
   readonly clusterRoute: string;
   /** MTU of the gateway device (and of pod interfaces). */
   readonly mtu: number;
+  /**
+   * Classic mode: the node kernel forwards between its pods' subnet and the rest of the cluster (pods that
+   * use the gateway as default route), so IPv4 forwarding must be on.
+   */
+  readonly ipForward?: boolean;
   /** Classic mode: the Linux bridge to create and the obr0 internal port to enslave to it. */
   readonly linuxBridge?: { readonly name: string; readonly member: string };
 }
@@ -251,7 +256,7 @@ export function computeNodeDesired(state: TopologyState, nodeName: string): Node
     gatewayAddress: `${gwIp}/${cidr.prefix}`,
     clusterRoute: cluster.clusterCidr,
     mtu,
-    ...(classic ? { linuxBridge: { name: CLASSIC_LINUX_BRIDGE, member: OVERLAY_BRIDGE } } : {}),
+    ...(classic ? { ipForward: true, linuxBridge: { name: CLASSIC_LINUX_BRIDGE, member: OVERLAY_BRIDGE } } : {}),
   };
 
   let flows: OverlayFlow[];

@@ -95,6 +95,16 @@ export class IprouteHostNetwork implements HostNetwork {
       await this.waitForDevice(node, spec.linuxBridge.member);
       await this.ip(node, ['link', 'set', spec.linuxBridge.member, 'mtu', String(spec.mtu), 'master', br, 'up']);
     } else await this.waitForDevice(node, spec.gatewayDevice);
+    if (spec.ipForward) {
+      // sysctl net.ipv4.ip_forward=1 in the node's namespace (iproute2 has no verb for it; `ip netns exec`).
+      const ns = this.opts.netnsOf?.(node);
+      const args = ['-qw', 'net.ipv4.ip_forward=1'];
+      try {
+        await this.run(ns ? this.opts.ip ?? 'ip' : 'sysctl', ns ? ['netns', 'exec', ns, 'sysctl', ...args] : args);
+      } catch (e) {
+        throw new HostNetworkError(node, 'sysctl -w net.ipv4.ip_forward=1', (e as { stderr?: string }).stderr ?? (e as Error).message);
+      }
+    }
     await this.ip(node, ['link', 'set', spec.gatewayDevice, 'mtu', String(spec.mtu), 'up']);
     await this.ip(node, ['addr', 'replace', spec.gatewayAddress, 'dev', spec.gatewayDevice]);
     await this.ip(node, ['route', 'replace', spec.clusterRoute, 'dev', spec.gatewayDevice, 'src', spec.gatewayAddress.split('/')[0]]);

@@ -148,7 +148,7 @@ describe('desired state (classic)', () => {
       { name: 'vxlan-ac1f0001', type: 'vxlan', options: { remote_ip: '172.31.0.1' } },
       { name: 'vxlan-ac1f0003', type: 'vxlan', options: { remote_ip: '172.31.0.3' } },
     ]);
-    expect(d.host).toMatchObject({ gatewayDevice: 'kbr0', linuxBridge: { name: 'kbr0', member: 'obr0' }, mtu: 1450 });
+    expect(d.host).toMatchObject({ gatewayDevice: 'kbr0', ipForward: true, linuxBridge: { name: 'kbr0', member: 'obr0' }, mtu: 1450 });
     expect(d.flows.map((f) => f.actions)).toEqual(['NORMAL']);
   });
 });
