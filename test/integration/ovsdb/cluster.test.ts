@@ -98,7 +98,7 @@ it('leaderOnly skips the follower in a remote list; without it the first member 
 });
 
 it('monitor_cond_since resumes after a reconnect with only the missed changes (found = true)', async () => {
-  const c = await OvsdbClient.connect(s1.unixEndpoint, { reconnect: { initialDelayMs: 400, maxDelayMs: 400, jitter: 0 } });
+  const c = await OvsdbClient.connect(s1.unixEndpoint, { reconnect: { initialDelayMs: 800, maxDelayMs: 800, jitter: 0 } });
   const writer = await OvsdbClient.connect(s1.unixEndpoint, { reconnect: false });
   const addBridge = (name: string) =>
     writer.transact(DB, [
@@ -127,10 +127,11 @@ it('monitor_cond_since resumes after a reconnect with only the missed changes (f
     // Drop our connection (the server stays up); while the client waits to reconnect, another client
     // writes. The change must arrive in the resumed monitor's reply, not as a full dump.
     const down = firstValueFrom(c.state$.pipe(filter((s) => s === 'reconnecting')));
+    const back = firstValueFrom(c.reconnected$);
     c.rpc!.close();
     await down;
-    await addBridge('missed');
-    await firstValueFrom(c.reconnected$);
+    await addBridge('missed'); // a few ms; the client waits 800 ms before reconnecting
+    await back;
     const resync = events.find((e) => e.kind === 'initial' && e.resync)!;
     expect(resync).toMatchObject({ kind: 'initial', resync: true, found: true });
     const rows = Object.values(resync.updates.Bridge as Record<string, { insert?: { name: string } }>);

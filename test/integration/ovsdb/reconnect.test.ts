@@ -42,7 +42,7 @@ it('a transaction in flight when the server dies rejects with OVSDB_DISCONNECTED
     await states;
     // While disconnected, requests fail at once instead of queueing.
     await expect(c.transact(DB, addBridgeOps('queued-br'))).rejects.toMatchObject({ code: 'OVSDB_DISCONNECTED' });
-    const back = firstValueFrom(c.reconnected$);
+    const back = firstValueFrom(c.reconnected$); // before the restart: nothing can reconnect until then
     await ovs.startOvsdb();
     await back;
     expect(c.state).toBe('connected');
@@ -69,10 +69,11 @@ it('kill and restart ovsdb-server: the client reconnects, monitors and locks are
 
     const seenStates: string[] = [];
     c.state$.subscribe((s) => seenStates.push(s));
+    // Subscribe before the restart: the client may reconnect before startOvsdb() returns.
+    const reconnected = firstValueFrom(c.reconnected$);
     await ovs.stopOvsdb(true);
     await firstValueFrom(c.state$.pipe(filter((s) => s === 'reconnecting')));
     await ovs.startOvsdb();
-    const reconnected = firstValueFrom(c.reconnected$);
     await reconnected;
     expect(seenStates).toEqual(['connected', 'reconnecting', 'connected']);
 
@@ -113,9 +114,10 @@ it('after a reconnect a conditional monitor is re-sent with the condition set by
     await m.change({ Bridge: [{ where: [['name', '==', 'cc-2']] }] });
     const events: OvsdbMonitorEvent[] = [];
     m.events.subscribe((e) => events.push(e));
+    const reconnected = firstValueFrom(c.reconnected$);
     await ovs.stopOvsdb(true);
     await ovs.startOvsdb();
-    await firstValueFrom(c.reconnected$);
+    await reconnected;
     const resync = events.find((e) => e.kind === 'initial' && e.resync)!;
     expect(Object.values(resync.updates.Bridge as object)).toEqual([{ initial: { name: 'cc-2' } }]);
   } finally {
