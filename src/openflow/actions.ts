@@ -16,7 +16,13 @@ import {
   checkOxmValue,
   oxmFieldByHeader,
   oxmFieldByName,
+  writeOfpU64,
+  writeOfpZeros,
 } from './oxm';
+
+const U64_MAX = (1n << 64n) - 1n;
+/** LOW_MASKS[n] = 2^n - 1, for n = 0..64 (range checks without allocating bigints). */
+const LOW_MASKS: readonly bigint[] = Array.from({ length: 65 }, (_, n) => (1n << BigInt(n)) - 1n);
 import { Reader } from './reader';
 import { Writer } from './writer';
 import { formatActionList } from './actions-text';
@@ -194,8 +200,11 @@ function bad(code: OpenFlowDecodeErrorCode, msg: string): OpenFlowDecodeError {
   return new OpenFlowDecodeError(code, msg);
 }
 
+/** MAX_UINT[bits] = 2^bits - 1. */
+const MAX_UINT: readonly number[] = Array.from({ length: 54 }, (_, n) => 2 ** n - 1);
+
 function u(v: unknown, bits: number, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 2 ** bits) {
+  if (typeof v !== 'number' || !(v >= 0 && v <= MAX_UINT[bits]!) || Math.floor(v) !== v) {
     throw bad('OFPSDN_BAD_VALUE', `${what} ${String(v)} is not a ${bits}-bit unsigned integer`);
   }
   return v;
@@ -254,7 +263,8 @@ function nxStart(w: Writer, subtype: number, fixedLen = 0): number {
 
 /** Pads an action to a multiple of 8 and back-patches its length. */
 function finish(w: Writer, start: number): void {
-  w.pad8(start);
+  const rem = (w.pos - start) & 7;
+  if (rem) writeOfpZeros(w, 8 - rem);
   const len = w.pos - start;
   if (len > 0xffff) throw bad('OFPBAC_BAD_LEN', `action length ${len} exceeds 65535`);
   w.patchU16(start + 2, len);
@@ -268,7 +278,8 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
   const start = w.pos;
   switch (a.type) {
     case 'output':
-      w.u16(OFPAT_OUTPUT).u16(16).u32(u(a.port, 32, 'output port')).u16(u(a.maxLen, 16, 'max_len')).zeros(6);
+      w.u16(OFPAT_OUTPUT).u16(16).u32(u(a.port, 32, 'output port')).u16(u(a.maxLen, 16, 'max_len'));
+      writeOfpZeros(w, 6);
       return;
     case 'copy_ttl_out':
     case 'copy_ttl_in':
@@ -331,7 +342,8 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
         w.zeros(2).u32(Number(id));
       } else {
         nxStart(w, NXAST_SET_TUNNEL64, 24);
-        w.zeros(6).u64(id);
+        w.zeros(6);
+        writeOfpU64(w, id);
       }
       return;
     }
@@ -348,12 +360,13 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
     }
     case 'load': {
       const df = checkSub(a.dst, 'load destination');
-      if (typeof a.value !== 'bigint' || a.value < 0n || a.value >= 1n << BigInt(Math.min(a.dst.nBits, 64))) {
+      if (typeof a.value !== 'bigint' || a.value < 0n || a.value > (a.dst.nBits >= 64 ? U64_MAX : LOW_MASKS[a.dst.nBits]!)) {
         throw bad('OFPBAC_BAD_ARGUMENT', `load: value ${String(a.value)} does not fit ${a.dst.nBits} bits`);
       }
       if (a.dst.nBits > 64 || df.oxmClass === OFPXMC_EXPERIMENTER) throw bad('OFPBAC_BAD_ARGUMENT', `load: ${df.name} needs set_field`);
       nxStart(w, NXAST_REG_LOAD, 24);
-      w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(df.header).u64(a.value);
+      w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(df.header);
+      writeOfpU64(w, a.value);
       return;
     }
     case 'note':
@@ -532,7 +545,8 @@ function encodeController(w: Writer, a: Extract<Action, { type: 'controller' }>,
 function encodeLearn(w: Writer, a: Extract<Action, { type: 'learn' }>): void {
   nxStart(w, NXAST_LEARN);
   w.u16(u(a.idleTimeout, 16, 'idle_timeout')).u16(u(a.hardTimeout, 16, 'hard_timeout')).u16(u(a.priority, 16, 'priority'));
-  w.u64(a.cookie).u16(u(a.flags, 16, 'learn flags')).u8(u(a.tableId, 8, 'table')).u8(0);
+  writeOfpU64(w, BigInt.asUintN(64, a.cookie));
+  w.u16(u(a.flags, 16, 'learn flags')).u8(u(a.tableId, 8, 'table')).u8(0);
   w.u16(u(a.finIdleTimeout, 16, 'fin_idle_timeout')).u16(u(a.finHardTimeout, 16, 'fin_hard_timeout'));
   for (const s of a.specs) {
     const n = u(s.nBits, 10, 'learn spec n_bits');

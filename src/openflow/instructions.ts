@@ -5,6 +5,7 @@
  */
 import { Action, decodeActions, encodeActions, formatActions } from './actions';
 import { OpenFlowDecodeError } from './errors';
+import { writeOfpU64, writeOfpZeros } from './oxm';
 import { Reader } from './reader';
 import { Writer } from './writer';
 
@@ -30,15 +31,20 @@ export type Instruction =
 /** Upper bound on instructions in one list. */
 export const MAX_INSTRUCTIONS = 64;
 
+/** MAX_UINT[bits] = 2^bits - 1. */
+const MAX_UINT: readonly number[] = Array.from({ length: 54 }, (_, n) => 2 ** n - 1);
+
 function u(v: unknown, bits: number, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 2 ** bits) {
+  if (typeof v !== 'number' || !(v >= 0 && v <= MAX_UINT[bits]!) || Math.floor(v) !== v) {
     throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `${what} ${String(v)} is not a ${bits}-bit unsigned integer`);
   }
   return v;
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+
 function u64(v: unknown, what: string): bigint {
-  if (typeof v !== 'bigint' || v < 0n || v >= 1n << 64n) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `${what} ${String(v)} is not a u64 bigint`);
+  if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `${what} ${String(v)} is not a u64 bigint`);
   return v;
 }
 
@@ -48,14 +54,18 @@ export function encodeInstructions(w: Writer, list: readonly Instruction[]): voi
     const start = w.pos;
     switch (i.type) {
       case 'goto_table':
-        w.u16(OFPIT_GOTO_TABLE).u16(8).u8(u(i.tableId, 8, 'goto_table table')).zeros(3);
+        w.u16(OFPIT_GOTO_TABLE).u16(8).u8(u(i.tableId, 8, 'goto_table table'));
+        writeOfpZeros(w, 3);
         break;
       case 'write_metadata':
-        w.u16(OFPIT_WRITE_METADATA).u16(24).zeros(4).u64(u64(i.metadata, 'metadata')).u64(u64(i.mask, 'metadata mask'));
+        w.u16(OFPIT_WRITE_METADATA).u16(24).zeros(4);
+        writeOfpU64(w, u64(i.metadata, 'metadata'));
+        writeOfpU64(w, u64(i.mask, 'metadata mask'));
         break;
       case 'write_actions':
       case 'apply_actions':
-        w.u16(i.type === 'write_actions' ? OFPIT_WRITE_ACTIONS : OFPIT_APPLY_ACTIONS).u16(0).zeros(4);
+        w.u16(i.type === 'write_actions' ? OFPIT_WRITE_ACTIONS : OFPIT_APPLY_ACTIONS).u16(0);
+        writeOfpZeros(w, 4);
         encodeActions(w, i.actions);
         if (w.pos - start > 0xffff) throw new OpenFlowDecodeError('OFPBIC_BAD_LEN', `instruction length ${w.pos - start} exceeds 65535`);
         w.patchU16(start + 2, w.pos - start);

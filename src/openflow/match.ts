@@ -14,7 +14,10 @@ import {
   oxmFieldByName,
   oxmValueToBigInt,
   formatFieldValue,
+  writeOfpU64,
+  writeOfpZeros,
   OFPXMC_EXPERIMENTER,
+  OXM_FIELDS,
 } from './oxm';
 import { Reader } from './reader';
 import { Writer } from './writer';
@@ -72,7 +75,8 @@ function writeValue(w: Writer, f: OxmField, v: OxmValue): void {
         buf.writeUIntBE(x, w.pos, n);
     }
   } else if (f.kind === 'big') {
-    buf.writeBigUInt64BE(v as bigint, w.pos);
+    writeOfpU64(w, v as bigint);
+    return;
   } else {
     (v as Buffer).copy(buf, w.pos);
   }
@@ -107,7 +111,26 @@ class PrereqState {
   icmp6Type = -1;
   vlanPresent = false;
   ctTracked = false;
-  seen = new Set<string>();
+  /** seen[f.order] === gen marks a field already present (no per-call allocation). */
+  private readonly seenAt = new Uint32Array(OXM_FIELDS.length);
+  private gen = 0;
+
+  reset(): this {
+    this.ethType = this.ipProto = this.icmp6Type = -1;
+    this.vlanPresent = this.ctTracked = false;
+    if (++this.gen === 0xffffffff) {
+      this.seenAt.fill(0);
+      this.gen = 1;
+    }
+    return this;
+  }
+
+  /** Marks `f` seen; returns false if it already was. */
+  see(f: OxmField): boolean {
+    if (this.seenAt[f.order] === this.gen) return false;
+    this.seenAt[f.order] = this.gen;
+    return true;
+  }
 
   /** Returns true if the prerequisites of `f` are met by the entries seen so far. */
   ok(f: OxmField): boolean {
@@ -187,12 +210,15 @@ function entryError(code: 'OFPBMC_BAD_FIELD' | 'OFPBMC_BAD_PREREQ' | 'OFPBMC_DUP
   return new OpenFlowDecodeError(code, msg);
 }
 
+const encodeState = new PrereqState();
+const decodeState = new PrereqState();
+
 /**
  * Writes bare OXM TLVs (section 7.2.3.2) for `m`. Validates values, masks (OFPBMC_BAD_MASK on a non-maskable
  * field), prerequisites in order (OFPBMC_BAD_PREREQ) and duplicates (OFPBMC_DUP_FIELD).
  */
 export function encodeOxms(w: Writer, m: Match): void {
-  const st = new PrereqState();
+  const st = encodeState.reset();
   for (let i = 0; i < m.length; i++) {
     const e = m[i]!;
     if (e.field === 'unknown') {
@@ -206,8 +232,7 @@ export function encodeOxms(w: Writer, m: Match): void {
     }
     const f = oxmFieldByName(e.field);
     if (!f) throw entryError('OFPBMC_BAD_FIELD', `unknown match field '${e.field}'`);
-    if (st.seen.has(f.name)) throw entryError('OFPBMC_DUP_FIELD', `duplicate match field '${f.name}'`);
-    st.seen.add(f.name);
+    if (!st.see(f)) throw entryError('OFPBMC_DUP_FIELD', `duplicate match field '${f.name}'`);
     if (!st.ok(f)) throw entryError('OFPBMC_BAD_PREREQ', `match field '${f.name}' lacks its prerequisite (${f.prereq})`);
     checkOxmValue(f, e.value);
     const masked = e.mask !== undefined;
@@ -273,7 +298,7 @@ export function decodeOxmEntry(r: Reader): KnownMatchEntry | undefined {
 /** Reads bare OXM TLVs until `r` is exhausted. Unknown fields become {@link OpaqueMatchEntry}. */
 export function decodeOxms(r: Reader): Match {
   const out: Match = [];
-  const st = new PrereqState();
+  const st = decodeState.reset();
   while (r.remaining > 0) {
     if (out.length >= MAX_OXM_ENTRIES) throw r.error('OFPBMC_BAD_LEN', `more than ${MAX_OXM_ENTRIES} OXM entries`);
     const at = r.offset;
@@ -297,8 +322,7 @@ export function decodeOxms(r: Reader): Match {
     const want = expBytes + (hasMask ? 2 : 1) * f.bytes;
     if (len !== want) throw r.error('OFPBMC_BAD_LEN', `${f.name} OXM length ${len}, expected ${want}`, at);
     if (hasMask && !f.maskable) throw r.error('OFPBMC_BAD_MASK', `${f.name} is not maskable`, at);
-    if (st.seen.has(f.name)) throw r.error('OFPBMC_DUP_FIELD', `duplicate match field ${f.name}`, at);
-    st.seen.add(f.name);
+    if (!st.see(f)) throw r.error('OFPBMC_DUP_FIELD', `duplicate match field ${f.name}`, at);
     if (!st.ok(f)) throw r.error('OFPBMC_BAD_PREREQ', `${f.name} lacks its prerequisite (${f.prereq})`, at);
     r.pos += expBytes;
     const value = readValue(r, f);
@@ -321,7 +345,8 @@ export function encodeMatch(w: Writer, m: Match): void {
   w.u16(0);
   encodeOxms(w, m);
   w.patchU16(start + 2, w.pos - start);
-  w.pad8(start);
+  const rem = (w.pos - start) & 7;
+  if (rem) writeOfpZeros(w, 8 - rem);
 }
 
 /** Reads a whole `ofp_match` including its padding (section 7.2.3.1). */
