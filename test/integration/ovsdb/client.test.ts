@@ -46,6 +46,18 @@ describe('active connections', () => {
     }
   });
 
+  it('tcp over IPv6 ([::1])', async () => {
+    const v6 = await startRootOvsdb(['ptcp:0:[::1]']);
+    try {
+      const c = await OvsdbClient.connect(`tcp:[::1]:${v6.ports[0]}`, { reconnect: false });
+      expect(c.endpoint).toBe(`tcp:[::1]:${v6.ports[0]}`);
+      await expect(c.listDbs()).resolves.toContain(DB);
+      await c.close();
+    } finally {
+      await v6.stop();
+    }
+  });
+
   it('a remote list connects to the first member that answers', async () => {
     const c = await OvsdbClient.connect(`unix:/nonexistent/db.sock,tcp:127.0.0.1:${root.ports[0]}`, { reconnect: false });
     try {
