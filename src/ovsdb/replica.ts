@@ -74,8 +74,10 @@ export type RowChange<D extends DbRows = DbRows, T extends TableName<D> = TableN
 /** The changes of one update (one committed transaction), or of a re-sync after a reconnect. */
 export interface ChangeBatch<D extends DbRows = DbRows> {
   readonly changes: readonly RowChange<D>[];
-  /** True for the difference emitted after a re-dump on reconnect. */
+  /** True for the batch emitted after a reconnect (a re-dump difference, or the changes since, when resumed). */
   readonly resync: boolean;
+  /** True when the reconnect resumed with monitor_cond_since (the server kept the history): no re-dump. */
+  readonly resumed: boolean;
   /** {@link ReplicaSnapshot.seq} after this batch. */
   readonly seq: number;
 }
@@ -545,6 +547,7 @@ export class Replica<D extends DbRows = DbRows> {
     if (this.closed) return;
     let changes: RowChange<D>[];
     let resync = false;
+    const resumed = ev.kind === 'initial' && ev.resync && ev.found;
     try {
       if (ev.kind === 'initial' && ev.resync && !ev.found) {
         changes = this.replaceAll(ev.updates);
@@ -563,7 +566,7 @@ export class Replica<D extends DbRows = DbRows> {
     }
     this.seqNo++;
     const isFirst = ev.kind === 'initial' && !ev.resync;
-    if (!isFirst) this.changesSubject.next({ changes, resync, seq: this.seqNo });
+    if (!isFirst) this.changesSubject.next({ changes, resync, resumed, seq: this.seqNo });
     for (const w of [...this.waiters]) w();
   }
 

@@ -1,12 +1,13 @@
 import { firstValueFrom, filter } from 'rxjs';
 import { OvsdbClient } from '../../../src/ovsdb/client';
-import { OvsInstance } from '../../../src/lab/ovs-instance';
+import { OvsInstance, VSWITCH_SCHEMA } from '../../../src/lab/ovs-instance';
 import { run } from '../../../src/lab/process';
 import { ChangeBatch, Replica, ReplicaSnapshot, RowChange } from '../../../src/ovsdb/replica';
 import { Transaction } from '../../../src/ovsdb/transaction';
 import { OpenVSwitchDb, openVSwitchSchema } from '../../../src/ovsdb/schemas/open-vswitch';
 import { mutate, where } from '../../../src/ovsdb/notation';
 import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 
 const schema = openVSwitchSchema();
 const TABLES = { Open_vSwitch: true, Bridge: true, Port: true, Interface: true } as const;
@@ -271,11 +272,53 @@ describe('Replica against a real ovsdb-server', () => {
     ]);
     await ovs.startOvsdb();
     const batch = await resynced;
+    expect(batch.resumed).toBe(false); // a standalone server keeps no history: full re-dump
     const summary = batch.changes.map((c) => `${c.kind} ${c.table} ${c.kind === 'delete' ? (c.old as { name?: string }).name ?? '' : (c.new as { name?: string }).name ?? ''}`).sort();
     expect(summary).toEqual(['delete Bridge victim0', 'insert Bridge offline0', 'update Open_vSwitch ']);
     const upd = batch.changes.find((c) => c.kind === 'update');
     expect(upd?.kind === 'update' && (upd.new as { bridges: string[] }).bridges.length).toBe(ovsRow(before).bridges.length);
     await reconnected;
     expect(canon(replica.snapshot().toJSON())).toEqual(canon(await selectAll(client)));
+  });
+});
+
+describe('Replica on a clustered database (server keeps history)', () => {
+  it('resumes with monitor_cond_since after an ovsdb-server restart: no re-dump, stays equal', async () => {
+    const ovs = await OvsInstance.start({ vswitchd: false });
+    let client: OvsdbClient | undefined;
+    let replica: Replica<Db> | undefined;
+    try {
+      // Replace the standalone database by a one-server Raft cluster.
+      await ovs.stopOvsdb();
+      await rm(join(ovs.dir, 'conf.db'));
+      await run('ovsdb-tool', ['create-cluster', join(ovs.dir, 'conf.db'), VSWITCH_SCHEMA, `unix:${join(ovs.dir, 'raft.sock')}`]);
+      await ovs.startOvsdb();
+      await ovs.vsctl('--no-wait', 'init');
+      client = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+      const rep = await Replica.start<Db>(client, schema, { tables: TABLES });
+      replica = rep;
+      expect(rep.method).toBe('monitor_cond_since');
+      await rep.transact((txn, snap) => {
+        const br = txn.insert('Bridge', { name: 'c0' });
+        const [root] = snap.rows('Open_vSwitch').keys();
+        txn.mutate('Open_vSwitch', [where.uuid(root)], [mutate.insert('bridges', [br.uuidName])]);
+      });
+      const resynced = firstValueFrom(rep.changes$.pipe(filter((b) => b.resync)));
+      const reconnected = firstValueFrom(client.reconnected$);
+      await ovs.stopOvsdb(true);
+      await ovs.startOvsdb();
+      const batch = await resynced;
+      expect(batch.resumed).toBe(true);
+      expect(batch.changes).toEqual([]);
+      await reconnected;
+      expect(canon(rep.snapshot().toJSON())).toEqual(canon(await selectAll(client)));
+      // The resumed monitor keeps delivering updates.
+      await ovs.vsctl('--no-wait', 'add-br', 'c1');
+      await rep.waitFor((s) => s.lookup('Bridge', { name: 'c1' }), 10_000);
+    } finally {
+      await replica?.close();
+      await client?.close();
+      await ovs.stop();
+    }
   });
 });
