@@ -336,7 +336,16 @@ export function formatMessage(msg: OfpMessage): string {
   const version = msg.type === 'HELLO' || msg.type === 'ERROR' ? msg.version : OFP13_VERSION;
   let s = `${messageName(msg)} (${VERSION_NAMES[version] ?? `OF0x${version.toString(16).padStart(2, '0')}`}) (xid=0x${msg.xid.toString(16)}):`;
   if ((msg.type === 'MULTIPART_REQUEST' || msg.type === 'MULTIPART_REPLY') && msg.flags) s += ` flags=${msg.flags === 1 ? '[more]' : `0x${msg.flags.toString(16)}`}`;
-  const body = c ? c.format(msg) : '';
+  let body = c ? c.format(msg) : '';
+  if (msg.type === 'ERROR' && msg.data.length >= OFP_HEADER_LEN) {
+    // Like ofp-print, show the offending request decoded when its bytes are whole.
+    try {
+      const inner = decodeMessage(msg.data);
+      body = `${body.replace(/ data=[0-9a-f]*$/, '')} ${formatMessage(inner)}`;
+    } catch {
+      // truncated or undecodable: keep the hex
+    }
+  }
   return body ? `${s} ${body}` : s;
 }
 

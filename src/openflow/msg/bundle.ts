@@ -79,7 +79,11 @@ function formatFlags(flags: number): string {
   if (flags & 1) f.push('atomic');
   if (flags & 2) f.push('ordered');
   if (flags & ~3) f.push(hx(flags & ~3));
-  return f.join(' ');
+  return f.length ? f.join(' ') : '0';
+}
+
+function bundleIdText(id: number): string {
+  return id === 0 ? '0' : hx(id);
 }
 
 export const bundleControlCodec = codec<BundleControl>({
@@ -100,7 +104,7 @@ export const bundleControlCodec = codec<BundleControl>({
     encodeBundleProps(w, m.properties);
   },
   format: (m) =>
-    `bundle_id=${hx(m.bundleId)} type=${CTRL_TYPES[m.ctrlType] ?? m.ctrlType} flags=${formatFlags(m.flags)}`,
+    `bundle_id=${bundleIdText(m.bundleId)} type=${CTRL_TYPES[m.ctrlType] ?? m.ctrlType} flags=${formatFlags(m.flags)}`,
 });
 
 export const bundleAddCodec = codec<BundleAdd>({
@@ -147,5 +151,5 @@ export const bundleAddCodec = codec<BundleAdd>({
       encodeBundleProps(w, m.properties);
     }
   },
-  format: (m) => `bundle_id=${hx(m.bundleId)} flags=${formatFlags(m.flags)} ${bundleHooks.format(m.message)}`,
+  format: (m) => `bundle_id=${bundleIdText(m.bundleId)} flags=${formatFlags(m.flags)} ${bundleHooks.format(m.message)}`,
 });

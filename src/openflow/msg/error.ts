@@ -72,6 +72,33 @@ export const OFP_ERROR_CODE_NAMES: string[][] = [
   ['OFPTFFC_BAD_TABLE', 'OFPTFFC_BAD_METADATA', 'OFPTFFC_BAD_TYPE', 'OFPTFFC_BAD_LEN', 'OFPTFFC_BAD_ARGUMENT', 'OFPTFFC_EPERM'],
 ];
 
+/**
+ * Names of experimenter errors Open vSwitch sends in OpenFlow 1.3 (OFPET_EXPERIMENTER, keyed by
+ * experimenter id then exp_type; include/openvswitch/ofp-errors.h): the ONF bundle errors (ONF ext 230,
+ * 2300-2315) and Nicira's TLV-table and resume errors.
+ */
+export const OFP_EXPERIMENTER_ERROR_NAMES: Record<number, Record<number, string>> = {
+  0x4f4e4600: Object.fromEntries(
+    [
+      'OFPBFC_UNKNOWN', 'OFPBFC_EPERM', 'OFPBFC_BAD_ID', 'OFPBFC_BUNDLE_EXIST', 'OFPBFC_BUNDLE_CLOSED',
+      'OFPBFC_OUT_OF_BUNDLES', 'OFPBFC_BAD_TYPE', 'OFPBFC_BAD_FLAGS', 'OFPBFC_MSG_BAD_LEN', 'OFPBFC_MSG_BAD_XID',
+      'OFPBFC_MSG_UNSUP', 'OFPBFC_MSG_CONFLICT', 'OFPBFC_MSG_TOO_MANY', 'OFPBFC_MSG_FAILED', 'OFPBFC_TIMEOUT',
+      'OFPBFC_BUNDLE_IN_PROGRESS',
+    ].map((n, i) => [2300 + i, n]),
+  ),
+  0x00002320: {
+    16: 'NXTTMFC_BAD_COMMAND',
+    17: 'NXTTMFC_BAD_OPT_LEN',
+    18: 'NXTTMFC_BAD_FIELD_IDX',
+    19: 'NXTTMFC_TABLE_FULL',
+    20: 'NXTTMFC_ALREADY_MAPPED',
+    21: 'NXTTMFC_DUP_ENTRY',
+    34: 'NXR_NOT_SUPPORTED',
+    35: 'NXR_STALE',
+    38: 'NXTTMFC_INVALID_TLV_DEL',
+  },
+};
+
 /** The spec name of an error type/code pair, e.g. `OFPBRC_BAD_TYPE`, or `type=T,code=C` when unnamed. */
 export function ofpErrorName(errType: number, code: number): string {
   return OFP_ERROR_CODE_NAMES[errType]?.[code] ?? `type=${errType},code=${code}`;
@@ -98,7 +125,8 @@ export const errorCodec = codec<ErrorMsg>({
   format(m) {
     const name =
       m.errType === OFPET_EXPERIMENTER
-        ? `experimenter=0x${(m.experimenter ?? 0).toString(16).padStart(8, '0')} exp_type=${m.code}`
+        ? (OFP_EXPERIMENTER_ERROR_NAMES[m.experimenter ?? 0]?.[m.code] ??
+          `experimenter=0x${(m.experimenter ?? 0).toString(16).padStart(8, '0')} exp_type=${m.code}`)
         : ofpErrorName(m.errType, m.code);
     return m.data.length ? `${name} data=${m.data.toString('hex')}` : name;
   },

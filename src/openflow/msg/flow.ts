@@ -150,11 +150,11 @@ const REMOVED_REASONS = ['idle', 'hard', 'delete', 'group_delete', 'meter_delete
 
 /** "1.5s" style duration as ofp_print_duration prints it. */
 export function formatDuration(sec: number, nsec: number): string {
+  // ofp_print_duration: 3 decimals when the fraction is whole milliseconds, else 9.
   let s = `${sec}`;
   if (nsec > 0) {
-    let frac = String(nsec).padStart(9, '0');
-    while (frac.endsWith('0')) frac = frac.slice(0, -1);
-    s += `.${frac}`;
+    const ms = Math.floor(nsec / 1e6);
+    s += ms * 1e6 === nsec ? `.${String(ms).padStart(3, '0')}` : `.${String(nsec).padStart(9, '0')}`;
   }
   return `${s}s`;
 }
@@ -218,7 +218,7 @@ function formatFlowStatsRequest(b: FlowStatsRequestBody): string {
   if (b.outGroup !== OFPG_ANY) s += ` out_group=${b.outGroup}`;
   if (b.cookieMask !== 0n) s += ` cookie=${hx(b.cookie)}/${hx(b.cookieMask)}`;
   const m = formatMatch(b.match);
-  s += ` ${m || 'match=any'}`;
+  if (m) s += ` ${m}`;
   return s.trim();
 }
 

@@ -184,7 +184,7 @@ export const groupDescRequestCodec = mpCodec<GroupDescReq>({
   name: 'GROUP_DESC',
   decode: (r) => (expectEnd(r), { mpType: 'GROUP_DESC' }),
   encode: () => undefined,
-  format: () => '',
+  format: () => 'group_id=ALL',
 });
 
 // ofp_group_desc (A.3.5.10): length u16, type u8, pad 1, group_id u32, buckets.

@@ -115,7 +115,7 @@ export function formatMeterConfig(flags: number, meterId: number, bands: readonl
   if (flags & 2) s += ' pktps';
   if (flags & 4) s += ' burst';
   if (flags & 8) s += ' stats';
-  return `${s} bands=${formatBands(bands)}`;
+  return `${s} bands= ${formatBands(bands)}`;
 }
 
 function meterIdName(id: number): string {
@@ -291,5 +291,7 @@ export const meterFeaturesReplyCodec = mpCodec<MeterFeatRep>({
   },
   encode: (w, b) => void w.u32(b.maxMeter).u32(b.bandTypes).u32(b.capabilities).u8(b.maxBands).u8(b.maxColor).zeros(2),
   format: (b) =>
-    `max_meter:${b.maxMeter} max_bands:${b.maxBands} max_color:${b.maxColor} band_types=${hx(b.bandTypes)} capabilities=${hx(b.capabilities)}`,
+    `max_meter:${b.maxMeter} max_bands:${b.maxBands} max_color:${b.maxColor} band_types: ${
+      [b.bandTypes & 2 ? 'drop' : '', b.bandTypes & 4 ? 'dscp_remark' : ''].filter(Boolean).join(' ') || '0'
+    } capabilities: ${['kbps', 'pktps', 'burst', 'stats'].filter((_, i) => b.capabilities & (1 << i)).join(' ') || '0'}`,
 });

@@ -33,6 +33,31 @@ import {
 import { codec } from './codec';
 import { forEachProp, hx, portName, writeOpaqueProp, writeProp } from './common';
 
+/**
+ * The first line of ofputil_packet_in_format (lib/ofp-packet.c): `[table_id=N ][cookie=0x.. ]total_len=N
+ * <metadata match> (via <reason>) data_len=N (unbuffered)|buffer=0x..`. (OVS then dissects the packet on a
+ * second line; we do not.)
+ */
+export function formatPacketInCommon(
+  tableId: number,
+  cookie: bigint,
+  totalLen: number,
+  match: import('../match').Match,
+  reason: number,
+  dataLen: number,
+  bufferId: number,
+): string {
+  let s = '';
+  if (tableId !== 0) s += `table_id=${tableId} `;
+  if (cookie !== 0xffffffffffffffffn) s += `cookie=${hx(cookie)} `;
+  s += `total_len=${totalLen} `;
+  const m = formatMatch(match);
+  if (m) s += `${m} `;
+  s += `(via ${packetInReasonName(reason)}) data_len=${dataLen}`;
+  s += bufferId === OFP_NO_BUFFER ? ' (unbuffered)' : ` buffer=${hx(bufferId)}`;
+  return s;
+}
+
 const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];
 
 /** OVS's name of a packet-in reason. */
@@ -68,10 +93,7 @@ export const packetInCodec = codec<PacketIn>({
   },
   format(m) {
     // ofputil_packet_in_format (lib/ofp-packet.c), without the packet dissection.
-    let s = `table_id=${m.tableId} cookie=${hx(m.cookie)} total_len=${m.totalLen} ${formatMatch(m.match)}`;
-    s += ` (via ${packetInReasonName(m.reason)}) data_len=${m.data.length}`;
-    s += m.bufferId === OFP_NO_BUFFER ? ' (unbuffered)' : ` buffer=${hx(m.bufferId)}`;
-    return s;
+    return formatPacketInCommon(m.tableId, m.cookie, m.totalLen, m.match, m.reason, m.data.length, m.bufferId);
   },
 });
 
@@ -188,18 +210,19 @@ function encodePacketIn2Props(w: Writer, m: PacketIn2Props): void {
 }
 
 function formatPacketIn2(m: PacketIn2Props): string {
-  const parts: string[] = [];
-  if (m.cookie !== undefined) parts.push(`cookie=${hx(m.cookie)}`);
-  if (m.tableId !== undefined) parts.push(`table_id=${m.tableId}`);
-  if (m.fullLen !== undefined) parts.push(`total_len=${m.fullLen}`);
-  if (m.metadata && m.metadata.length) parts.push(formatMatch(m.metadata));
-  if (m.reason !== undefined) parts.push(`(via ${packetInReasonName(m.reason)})`);
-  parts.push(`data_len=${m.packet.length}`);
-  if (m.bufferId !== undefined) parts.push(`buffer=${hx(m.bufferId)}`);
-  if (m.userdata) parts.push(`userdata=${m.userdata.toString('hex')}`);
-  if (m.continuation) parts.push(`continuation.len=${m.continuation.length}`);
-  if (m.unknown.length) parts.push(`unknown_props=${m.unknown.map((u) => u.propType).join(',')}`);
-  return parts.join(' ');
+  let s = formatPacketInCommon(
+    m.tableId ?? 0,
+    m.cookie ?? 0xffffffffffffffffn,
+    m.fullLen ?? m.packet.length,
+    m.metadata ?? [],
+    m.reason ?? 0,
+    m.packet.length,
+    m.bufferId ?? OFP_NO_BUFFER,
+  );
+  if (m.userdata) s += ` userdata=${[...m.userdata].map((b) => b.toString(16).padStart(2, '0')).join('.')}`;
+  if (m.continuation) s += ` continuation=${m.continuation.length} bytes`;
+  if (m.unknown.length) s += ` unknown_props=${m.unknown.map((u) => u.propType).join(',')}`;
+  return s;
 }
 
 export const packetIn2Codec = codec<NxPacketIn2>({

@@ -16,7 +16,7 @@ import {
   type PortStatus,
 } from '../types';
 import { codec, mpCodec } from './codec';
-import { OFP_PORT_LEN, decodePort, encodePort, hx, macToString, parseFixed, portName, writeMac } from './common';
+import { OFP_PORT_LEN, decodePort, encodePort, macToString, parseFixed, portName, writeMac } from './common';
 import { expectEnd } from './switch';
 import { formatDuration } from './flow';
 
@@ -34,6 +34,25 @@ const STATE_BITS: [number, string][] = [
   [4, 'LIVE'],
 ];
 
+const FEATURE_BITS: [number, string][] = [
+  [1 << 0, '10MB-HD'],
+  [1 << 1, '10MB-FD'],
+  [1 << 2, '100MB-HD'],
+  [1 << 3, '100MB-FD'],
+  [1 << 4, '1GB-HD'],
+  [1 << 5, '1GB-FD'],
+  [1 << 6, '10GB-FD'],
+  [1 << 7, '40GB-FD'],
+  [1 << 8, '100GB-FD'],
+  [1 << 9, '1TB-FD'],
+  [1 << 10, 'OTHER'],
+  [1 << 11, 'COPPER'],
+  [1 << 12, 'FIBER'],
+  [1 << 13, 'AUTO_NEG'],
+  [1 << 14, 'AUTO_PAUSE'],
+  [1 << 15, 'AUTO_PAUSE_ASYM'],
+];
+
 function bits(v: number, names: [number, string][]): string {
   const s = names.filter(([b]) => v & b).map(([, n]) => n);
   return s.length ? s.join(' ') : '0';
@@ -43,10 +62,10 @@ function bits(v: number, names: [number, string][]): string {
 export function formatPort(p: OfpPort): string {
   let s = `${portName(p.portNo)}(${p.name}): addr:${p.hwAddr} config: ${bits(p.config, CONFIG_BITS)}`;
   s += ` state: ${bits(p.state, STATE_BITS)}`;
-  if (p.curr) s += ` current: ${hx(p.curr)}`;
-  if (p.advertised) s += ` advertised: ${hx(p.advertised)}`;
-  if (p.supported) s += ` supported: ${hx(p.supported)}`;
-  if (p.peer) s += ` peer: ${hx(p.peer)}`;
+  if (p.curr) s += ` current: ${bits(p.curr, FEATURE_BITS)}`;
+  if (p.advertised) s += ` advertised: ${bits(p.advertised, FEATURE_BITS)}`;
+  if (p.supported) s += ` supported: ${bits(p.supported, FEATURE_BITS)}`;
+  if (p.peer) s += ` peer: ${bits(p.peer, FEATURE_BITS)}`;
   s += ` speed: ${Math.floor(p.currSpeed / 1000)} Mbps now, ${Math.floor(p.maxSpeed / 1000)} Mbps max`;
   return s;
 }
@@ -112,8 +131,8 @@ export const portModCodec = codec<PortMod>({
     w.zeros(2).u32(m.config).u32(m.mask).u32(m.advertise).zeros(4);
   },
   format: (m) =>
-    `port: ${portName(m.portNo)}: addr:${m.hwAddr} config: ${hx(m.config)} mask: ${hx(m.mask)} advertise: ${
-      m.advertise ? hx(m.advertise) : 'UNCHANGED'
+    `port: ${portName(m.portNo)}: addr:${m.hwAddr} config: ${bits(m.config, CONFIG_BITS)} mask: ${bits(m.mask, CONFIG_BITS)} advertise: ${
+      m.advertise ? bits(m.advertise, FEATURE_BITS) : 'UNCHANGED'
     }`,
 });
 
@@ -194,7 +213,7 @@ export const portDescRequestCodec = mpCodec<PortDescReq>({
   name: 'PORT_DESC',
   decode: (r) => (expectEnd(r), { mpType: 'PORT_DESC' }),
   encode: () => undefined,
-  format: () => '',
+  format: () => 'port=ANY',
 });
 
 export const portDescReplyCodec = mpCodec<PortDescRep>({
@@ -211,5 +230,6 @@ export const portDescReplyCodec = mpCodec<PortDescRep>({
   encode(w, b) {
     for (const p of b.ports) encodePort(w, p);
   },
-  format: (b) => b.ports.map((p) => ` ${formatPort(p)}`).join(''),
+  // ofp-print lists ports sorted by number (LOCAL, 0xfffffffe, last).
+  format: (b) => [...b.ports].sort((x, y) => x.portNo - y.portNo).map((p) => ` ${formatPort(p)}`).join(''),
 });

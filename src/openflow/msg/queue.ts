@@ -144,7 +144,7 @@ export const queueGetConfigReplyCodec = codec<QueueGetConfigReply>({
     }
   },
   format: (m) =>
-    `port=${portName(m.port)}` +
+    (m.queues.length ? `port=${portName(m.port)}` : '') +
     m.queues.map((q) => ` queue ${q.queueId}:${q.properties.map((p) => ` ${formatQueueProp(p)}`).join('')}`).join(''),
 });
 

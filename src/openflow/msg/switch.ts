@@ -94,7 +94,7 @@ export const helloCodec = codec<import('../types').Hello>({
 // ---- ECHO (A.5.2, A.5.3): arbitrary data. ----
 
 function formatData(d: Buffer): string {
-  return d.length ? `${d.length} bytes of payload ${d.toString('hex')}` : '';
+  return `${d.length} bytes of payload${d.length ? ` ${d.toString('hex')}` : ''}`;
 }
 
 export const echoRequestCodec = codec<import('../types').EchoRequest>({
@@ -171,7 +171,7 @@ export const featuresReplyCodec = codec<FeaturesReply>({
   format(m) {
     const caps = CAPABILITY_NAMES.filter(([b]) => m.capabilities & b).map(([, n]) => n);
     return (
-      `dpid:${m.datapathId.toString(16).padStart(16, '0')} n_tables:${m.nTables} n_buffers:${m.nBuffers}` +
+      `dpid:${m.datapathId.toString(16).padStart(16, '0')} n_tables:${m.nTables}, n_buffers:${m.nBuffers}` +
       (m.auxiliaryId ? ` auxiliary_id:${m.auxiliaryId}` : '') +
       ` capabilities: ${caps.join(' ')}`
     );
@@ -241,7 +241,8 @@ export const barrierReplyCodec = codec<import('../types').BarrierReply>({
 
 // ---- ROLE (A.3.9): role u32, pad 4, generation_id u64. ----
 
-const ROLE_NAMES = ['nochange', 'equal', 'master', 'slave'];
+/** Role names as Open vSwitch 3.x prints them (OFPCR_ROLE_MASTER/SLAVE are printed primary/secondary). */
+const ROLE_NAMES = ['nochange', 'equal', 'primary', 'secondary'];
 
 function formatRole(m: { role: number; generationId: bigint }): string {
   const name = ROLE_NAMES[m.role] ?? `role=${m.role}`;

@@ -36,7 +36,7 @@ export const tableModCodec = codec<TableMod>({
     return { type: 'TABLE_MOD', xid: h.xid, tableId, config };
   },
   encode: (w, m) => void w.u8(m.tableId).zeros(3).u32(m.config),
-  format: (m) => `table_id=${m.tableId === 0xff ? 'all' : m.tableId} config=${hx(m.config)}`,
+  format: (m) => `table_id=${m.tableId === 0xff ? 'all' : m.tableId}${m.config ? ` config=${hx(m.config)}` : ''}`,
 });
 
 type TableReq = Extract<MultipartRequestBody, { mpType: 'TABLE' }>;
