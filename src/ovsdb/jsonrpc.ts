@@ -148,6 +148,12 @@ export class OvsdbJsonRpc {
         ),
       };
     }
+    let text: string;
+    try {
+      text = this.encode({ method, params, id });
+    } catch (e) {
+      return { id, result: Promise.reject(e) };
+    }
     const result = new Promise<unknown>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
       const p: Pending = { method, resolve, reject, timer: undefined, onResult: opts.onResult };
@@ -159,7 +165,7 @@ export class OvsdbJsonRpc {
       }
       this.pending.set(id, p);
     });
-    this.send({ method, params, id });
+    this.socket.write(text);
     return { id, result };
   }
 
@@ -192,14 +198,16 @@ export class OvsdbJsonRpc {
     this.socket.destroy();
   }
 
-  private send(msg: unknown): void {
-    let text: string;
+  private encode(msg: unknown): string {
     try {
-      text = ovsdbJsonStringify(msg);
+      return ovsdbJsonStringify(msg);
     } catch (e) {
       throw new OvsdbProtocolError(`cannot encode message: ${(e as Error).message}`, { peer: this.peerName });
     }
-    this.socket.write(text);
+  }
+
+  private send(msg: unknown): void {
+    this.socket.write(this.encode(msg));
   }
 
   private onData(chunk: Buffer): void {

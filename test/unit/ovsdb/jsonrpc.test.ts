@@ -213,3 +213,14 @@ describe('OvsdbJsonRpc', () => {
     expect(f.rpc.open).toBe(true);
   });
 });
+
+describe('OvsdbJsonRpc encoding', () => {
+  it('rejects a request whose params cannot be encoded, without leaving it pending', async () => {
+    const f = await fake();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(f.rpc.request('transact', [cyclic])).rejects.toBeInstanceOf(OvsdbProtocolError);
+    expect(f.rpc.pendingCount).toBe(0);
+    expect(f.rpc.open).toBe(true);
+  });
+});
