@@ -59,6 +59,13 @@ export interface OvsdbClientOptions extends OvsdbJsonRpcOptions {
   leaderOnly?: boolean;
   /** The database `leaderOnly` checks (default `Open_vSwitch`). */
   database?: string;
+  /**
+   * How long {@link OvsdbClient.connect} keeps trying (all remotes, with the reconnect backoff) before it
+   * gives up, for a server that is not up yet (default 0: each remote is tried once).
+   */
+  firstConnectTimeoutMs?: number;
+  /** Aborts a pending {@link OvsdbClient.connect} (rejects with OVSDB_DISCONNECTED). */
+  signal?: AbortSignal;
 }
 
 /** Connection state of an {@link OvsdbClient}. */
@@ -245,7 +252,8 @@ export class OvsdbClient {
   /**
    * Connects to `endpoint` (OVS syntax, e.g. `unix:/run/openvswitch/db.sock`, `tcp:127.0.0.1:6640`,
    * `ssl:10.0.0.1:6640`, or a comma-separated list of cluster members). Each remote in the list is tried
-   * once; rejects with the last failure (OVSDB_CONNECT_FAILED, OVSDB_TLS, OVSDB_NOT_LEADER) if none works.
+   * once (or, with `firstConnectTimeoutMs`, round after round with backoff until that time is up); rejects
+   * with the last failure (OVSDB_CONNECT_FAILED, OVSDB_TLS, OVSDB_NOT_LEADER) if none works.
    * Once connected, a drop triggers reconnects with backoff unless `reconnect: false`.
    */
   static async connect(endpoint: string | OvsdbActiveEndpoint | OvsdbActiveEndpoint[], opts: OvsdbClientOptions = {}): Promise<OvsdbClient> {
@@ -253,15 +261,33 @@ export class OvsdbClient {
       typeof endpoint === 'string' ? parseOvsdbEndpointList(endpoint) : Array.isArray(endpoint) ? endpoint : [endpoint];
     if (remotes.length === 0) throw new OvsdbEndpointError('no endpoint given', String(endpoint));
     const c = new OvsdbClient(remotes, opts);
+    const deadline = Date.now() + (opts.firstConnectTimeoutMs ?? 0);
     let lastErr: unknown;
-    for (let i = 0; i < remotes.length; i++) {
-      try {
-        await c.establish(remotes[i], false);
-        c.remoteIndex = i;
-        return c;
-      } catch (e) {
-        lastErr = e;
+    for (;;) {
+      for (let i = 0; i < remotes.length; i++) {
+        if (opts.signal?.aborted) {
+          lastErr = new OvsdbConnectionClosedError('connect aborted', { endpoint: formatOvsdbEndpoint(remotes[i]) });
+          break;
+        }
+        try {
+          await c.establish(remotes[i], false);
+          c.remoteIndex = i;
+          return c;
+        } catch (e) {
+          lastErr = e;
+        }
       }
+      const wait = c.nextDelay();
+      if (opts.signal?.aborted || Date.now() + wait > deadline) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, wait);
+        function done() {
+          clearTimeout(t);
+          opts.signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        opts.signal?.addEventListener('abort', done, { once: true });
+      });
     }
     c.stateSubject.next('closed');
     c.stateSubject.complete();
@@ -419,14 +445,19 @@ export class OvsdbClient {
     this.scheduleReconnect();
   }
 
-  private scheduleReconnect(): void {
+  /** The next backoff delay (grows from `initialDelayMs` by `factor` up to `maxDelayMs`, plus jitter). */
+  private nextDelay(): number {
     const r = typeof this.opts.reconnect === 'object' ? this.opts.reconnect : {};
     const initial = r.initialDelayMs ?? 100;
     const max = r.maxDelayMs ?? 8000;
     const factor = r.factor ?? 2;
     const jitter = r.jitter ?? 0.2;
     this.delay = this.delay === 0 ? initial : Math.min(max, this.delay * factor);
-    const wait = this.delay * (1 + Math.random() * jitter);
+    return this.delay * (1 + Math.random() * jitter);
+  }
+
+  private scheduleReconnect(): void {
+    const wait = this.nextDelay();
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.closing) return;

@@ -68,6 +68,36 @@ describe('active connections', () => {
     }
   });
 
+  it('firstConnectTimeoutMs: connect waits for a server that starts later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovsdb-later-'));
+    let inst: OvsInstance | undefined;
+    try {
+      const pending = OvsdbClient.connect(`unix:${join(dir, 'db.sock')}`, {
+        firstConnectTimeoutMs: 20_000,
+        reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+      });
+      inst = await OvsInstance.start({ vswitchd: false, dir });
+      const c = await pending;
+      await expect(c.listDbs()).resolves.toContain(DB);
+      await c.close();
+    } finally {
+      await inst?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('firstConnectTimeoutMs gives up after that time; an AbortSignal stops it at once', async () => {
+    const t0 = Date.now();
+    await expect(
+      OvsdbClient.connect('unix:/nonexistent/db.sock', { firstConnectTimeoutMs: 300, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } }),
+    ).rejects.toMatchObject({ code: 'OVSDB_CONNECT_FAILED' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    const ac = new AbortController();
+    const p = OvsdbClient.connect('unix:/nonexistent/db.sock', { firstConnectTimeoutMs: 60_000, signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: expect.stringMatching(/^OVSDB_(CONNECT_FAILED|DISCONNECTED)$/) });
+  });
+
   it('connect failures are typed: OVSDB_CONNECT_FAILED, OVSDB_BAD_ENDPOINT', async () => {
     await expect(OvsdbClient.connect('unix:/nonexistent/db.sock')).rejects.toBeInstanceOf(OvsdbConnectError);
     await expect(OvsdbClient.connect('unix:/nonexistent/db.sock')).rejects.toMatchObject({ code: 'OVSDB_CONNECT_FAILED' });
