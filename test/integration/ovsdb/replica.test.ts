@@ -109,8 +109,11 @@ describe('Replica against a real ovsdb-server', () => {
     expect(value.uuidName).toBe('row1');
   });
 
-  it('snapshots are immutable: later updates do not change an earlier snapshot', async () => {
+  it('snapshots are immutable: later updates do not change an earlier snapshot; state$ emits them', async () => {
+    const states: ReplicaSnapshot<Db>[] = [];
+    const sub = replica.state$.subscribe((s) => states.push(s));
     const before = replica.snapshot();
+    expect(states).toEqual([before]);
     const n = before.rows('Bridge').size;
     await replica.transact((txn, snap) => {
       const br = txn.insert('Bridge', { name: 'snap0' });
@@ -119,6 +122,10 @@ describe('Replica against a real ovsdb-server', () => {
     expect(before.rows('Bridge').size).toBe(n);
     expect(before.lookup('Bridge', { name: 'snap0' })).toBeUndefined();
     expect(replica.snapshot().rows('Bridge').size).toBe(n + 1);
+    sub.unsubscribe();
+    expect(states).toHaveLength(2);
+    expect(states[1].lookup('Bridge', { name: 'snap0' })).toBeDefined();
+    expect(states[1].seq).toBe(before.seq + 1);
   });
 
   it('equals the database after 1,000 random transactions from another client', async () => {

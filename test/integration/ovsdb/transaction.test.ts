@@ -12,6 +12,7 @@ import { mutate, where } from '../../../src/ovsdb/notation';
 import { Replica } from '../../../src/ovsdb/replica';
 import { OpenVSwitchDb, openVSwitchSchema } from '../../../src/ovsdb/schemas/open-vswitch';
 import { Transaction } from '../../../src/ovsdb/transaction';
+import { OvsdbSchemaError } from '../../../src/ovsdb/schema';
 
 const schema = openVSwitchSchema();
 type Db = OpenVSwitchDb;
@@ -119,6 +120,37 @@ describe('Transaction against a real ovsdb-server', () => {
     const b2 = dup.insert('Bridge', { name: 'tbr' });
     dup.mutate('Open_vSwitch', [where.uuid(root)], [mutate.insert('bridges', [b2.uuidName])]);
     expect(await dup.execute(client).catch((e: unknown) => e)).toBeInstanceOf(OvsdbConstraintViolationError);
+  });
+
+  it('validates before sending what the server would reject, and keeps 64-bit integers exact end to end', async () => {
+    // The server's own answer to the raw request: a transaction error.
+    const raw = await client
+      .transact('Open_vSwitch', [{ op: 'update', table: 'Bridge', where: [], row: { fail_mode: 'loose' } }])
+      .catch((e: unknown) => e);
+    expect((raw as { code?: string }).code).toMatch(/^OVSDB_/);
+    // The builder refuses it before anything is sent, naming table, column and value.
+    const t = txn();
+    let err: unknown;
+    try {
+      t.update('Bridge', [], { fail_mode: 'loose' as never });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OvsdbSchemaError);
+    expect(err).toMatchObject({ code: 'OVSDB_CONSTRAINT_VIOLATION', table: 'Bridge', column: 'fail_mode', value: 'loose' });
+    expect(t.length).toBe(0);
+
+    const big = 2n ** 62n + 12345n;
+    const u = txn();
+    u.update('Open_vSwitch', [where.uuid(root)], { external_ids: { big: 'yes' }, next_cfg: big });
+    const sel = u.select('Open_vSwitch', [where.uuid(root)], ['next_cfg']);
+    const r = await u.execute(client);
+    expect(r.rows(sel)[0].next_cfg).toBe(big);
+    expect(replica.snapshot().get('Open_vSwitch', root)?.next_cfg).toBe(big);
+    const back = txn();
+    back.mutate('Open_vSwitch', [where.uuid(root)], [mutate.sub('next_cfg', big)]);
+    await back.execute(client);
+    expect(replica.snapshot().get('Open_vSwitch', root)?.next_cfg).toBe(0);
   });
 
   it('verify failure: waits for the replica to change, rebuilds from it and retries (no sleep)', async () => {
