@@ -6,6 +6,9 @@ import { NetNs } from './netns';
 import { OvsInstance } from './ovs-instance';
 import { run, runSyncQuiet, terminate } from './process';
 import { cidrHost, formatCidr, formatIpv4Address, macForIpv4, parseCidr } from '../topology/cidr';
+import { attachPodPort } from '../topology/attach';
+import { tunnelOverhead } from '../topology/model';
+import { Vswitch } from '../ovsdb/vswitch';
 
 /** How a lab pod addresses itself. */
 export type PodAddressing =
@@ -37,7 +40,7 @@ export interface LabOptions {
    * exit handler stops what is still running.
    */
   persistent?: boolean;
-  /** Attaches a pod's node-side veth to `obr0` (routed mode). Default: {@link vsctlPodAttacher}. */
+  /** Attaches a pod's node-side veth to `obr0` (routed mode). Default: {@link ovsdbPodAttacher}. */
   attachPod?: PodAttacher;
 }
 
@@ -84,7 +87,7 @@ export interface LabState {
 }
 
 /** Attaches a pod's node-side interface to obr0 with the pod's Interface external_ids. */
-export type PodAttacher = (node: LabNode, pod: LabPod) => Promise<void>;
+export type PodAttacher = (vs: Vswitch, node: LabNode, pod: LabPod) => Promise<void>;
 
 /** The error thrown for bad lab arguments. */
 export class LabError extends Error {
@@ -97,34 +100,10 @@ export class LabError extends Error {
   }
 }
 
-/**
- * Default pod attacher: `ovs-vsctl add-port obr0 <port>` with `external_ids:pod-ip/pod-mac/pod-name` on the
- * Interface. (The lab is allowed to run OVS programs; the library itself never does.)
- */
-export const vsctlPodAttacher: PodAttacher = async (node, pod) => {
-  await run('ovs-vsctl', [
-    `--db=${node.dbEndpoint}`,
-    '--timeout=20',
-    '--may-exist',
-    'add-port',
-    'obr0',
-    pod.port,
-    '--',
-    'set',
-    'interface',
-    pod.port,
-    `external_ids:pod-ip=${pod.ip}`,
-    `external_ids:pod-mac=${pod.mac}`,
-    `external_ids:pod-name=${pod.name}`,
-  ]);
+/** Default pod attacher: the library's attach helper over the node's OVSDB connection. */
+export const ovsdbPodAttacher: PodAttacher = async (vs, _node, pod) => {
+  await attachPodPort(vs, { port: pod.port, ip: pod.ip, mac: pod.mac, podName: pod.name });
 };
-
-/** Encapsulation overhead (bytes) that the tunnel adds on top of the pod MTU. */
-function overhead(tunnel: 'gre' | 'vxlan'): number {
-  // Outer IPv4 (20) + GRE header with key (8) + inner Ethernet (14) = 42; VxLAN: IPv4 (20) + UDP (8) +
-  // VxLAN (8) + inner Ethernet (14) = 50.
-  return tunnel === 'gre' ? 42 : 50;
-}
 
 const live = new Set<Lab>();
 process.once('exit', () => {
@@ -158,7 +137,7 @@ export class Lab {
     const tunnel = opts.tunnel ?? 'gre';
     const mode = opts.mode ?? 'routed';
     const underlayMtu = opts.underlayMtu ?? 1500;
-    const podMtu = underlayMtu - overhead(tunnel);
+    const podMtu = underlayMtu - tunnelOverhead(tunnel);
     const prefix = opts.prefix ?? `osl${Math.random().toString(36).slice(2, 7)}`;
     const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'ovs-sdn-lab-')));
     await mkdir(dir, { recursive: true });
@@ -213,7 +192,7 @@ export class Lab {
       const ul = await NetNs.create(state.underlayNetns);
       await ul.exec('ip', ['link', 'add', 'ulbr', 'type', 'bridge']);
       await ul.exec('ip', ['link', 'set', 'ulbr', 'up']);
-      await Promise.all(state.nodes.map((node) => lab.startNode(node, opts.attachPod ?? vsctlPodAttacher)));
+      await Promise.all(state.nodes.map((node) => lab.startNode(node, opts.attachPod ?? ovsdbPodAttacher)));
       await writeState(lab);
       await writeFile(state.configPath, `${JSON.stringify(lab.clusterConfig(), null, 2)}\n`);
       return lab;
@@ -282,7 +261,7 @@ export class Lab {
   }
 
   /** Adds one more node (with its pods) to a running lab and rewrites the state and cluster config. */
-  async addNode(attachPod: PodAttacher = vsctlPodAttacher, podsPerNode = 2): Promise<LabNode> {
+  async addNode(attachPod: PodAttacher = ovsdbPodAttacher, podsPerNode = 2): Promise<LabNode> {
     const s = this.state;
     const i = Math.max(0, ...s.nodes.map((n) => Number(n.name.replace('node', '')))) + 1;
     const cluster = parseCidr(s.clusterCidr);
@@ -342,26 +321,34 @@ export class Lab {
   }
 
   private async startNode(node: LabNode, attachPod: PodAttacher): Promise<void> {
-    const s = this.state;
     await mkdir(node.dir, { recursive: true });
     const ovs = await OvsInstance.start({ netns: node.netns, dir: node.dir, keepDir: true });
     ovs.detach(); // the lab owns the PIDs from here on (state file + exit handler)
     node.ovsdbPid = ovs.ovsdbPid;
     node.vswitchdPid = ovs.vswitchdPid;
     const ns = ovs.netns;
+    const vs = await Vswitch.connect(ovs.dbEndpoint);
+    try {
+      await this.plumbNode(node, ns, vs, attachPod);
+    } finally {
+      await vs.close();
+    }
+  }
+
+  private async plumbNode(node: LabNode, ns: NetNs, vs: Vswitch, attachPod: PodAttacher): Promise<void> {
+    const s = this.state;
     // Underlay: veth <node name> (underlay namespace, in ulbr) <-> ul0 (node namespace, in br-phy).
     await run('ip', ['-n', s.underlayNetns, 'link', 'add', node.name, 'mtu', String(s.underlayMtu), 'type', 'veth',
       'peer', 'name', 'ul0', 'mtu', String(s.underlayMtu), 'netns', node.netns]);
     await run('ip', ['-n', s.underlayNetns, 'link', 'set', node.name, 'master', 'ulbr', 'up']);
     await run('ip', ['-n', node.netns, 'link', 'set', 'ul0', 'up']);
-    await ovs.vsctl('add-br', 'br-phy', '--', 'set', 'bridge', 'br-phy', 'datapath_type=netdev', '--',
-      'add-port', 'br-phy', 'ul0');
+    await vs.ensureBridge({ name: 'br-phy', datapathType: 'netdev' });
+    await vs.ensurePort('br-phy', { name: 'ul0' });
     await run('ip', ['-n', node.netns, 'addr', 'add', `${node.underlayIp}/24`, 'dev', 'br-phy']);
     await run('ip', ['-n', node.netns, 'link', 'set', 'br-phy', 'up']);
     if (s.mode === 'routed') {
       // A bare obr0 so that pods can be attached; the overlay adopts it and sets the rest.
-      await ovs.vsctl('add-br', 'obr0', '--', 'set', 'bridge', 'obr0', 'datapath_type=netdev', 'fail_mode=secure',
-        'protocols=OpenFlow13');
+      await vs.ensureBridge({ name: 'obr0', datapathType: 'netdev', failMode: 'secure', protocols: ['OpenFlow13'] });
     } else {
       await ns.exec('ip', ['link', 'add', 'kbr0', 'type', 'bridge']);
       await ns.exec('ip', ['link', 'set', 'kbr0', 'up']);
@@ -378,7 +365,7 @@ export class Lab {
       if (s.mode === 'classic') await run('ip', ['-n', node.netns, 'link', 'set', pod.port, 'master', 'kbr0', 'up']);
       else {
         await run('ip', ['-n', node.netns, 'link', 'set', pod.port, 'up']);
-        await attachPod(node, pod);
+        await attachPod(vs, node, pod);
       }
     }
   }

@@ -9,3 +9,4 @@ export * from './sources';
 export * from './host-network';
 export * from './reconciler';
 export * from './reconciler-flows';
+export * from './attach';
