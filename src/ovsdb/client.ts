@@ -193,6 +193,8 @@ export class OvsdbMonitor {
 /** A lock registered with {@link OvsdbClient.lock} / {@link OvsdbClient.steal}. */
 interface LockReg {
   name: string;
+  /** True while this session owns the lock (granted, not stolen, connection up). */
+  held: boolean;
 }
 
 let monitorCounter = 0;
@@ -207,6 +209,7 @@ export class OvsdbClient {
   private readonly notificationSubject = new Subject<OvsdbNotification>();
   private readonly reconnectedSubject = new Subject<{ endpoint: string; attempt: number }>();
   private readonly disconnectSubject = new Subject<OvsdbError | undefined>();
+  private readonly lockLostSubject = new Subject<string>();
   private readonly monitors = new Map<string, OvsdbMonitor>();
   private readonly locks = new Map<string, LockReg>();
   private dbChangeAware = false;
@@ -238,6 +241,11 @@ export class OvsdbClient {
    * {@link OvsdbConnectionClosedError}; `undefined` when the client closed it itself.
    */
   readonly disconnects$: Observable<OvsdbError | undefined> = this.disconnectSubject.asObservable();
+  /**
+   * The name of each lock we held when the connection dropped (the server releases a session's locks when it
+   * ends, RFC 7047 4.1.8). The client requests it again after reconnecting; `locked$` tells when it is ours.
+   */
+  readonly lockLost$: Observable<string> = this.lockLostSubject.asObservable();
   /**
    * Emits after each successful reconnect, once every registered monitor, lock and set_db_change_aware has
    * been re-established (each monitor's `initial` event with `resync: true` precedes it).
@@ -424,7 +432,10 @@ export class OvsdbClient {
       for (const l of this.locks.values()) {
         // RFC 7047 4.1.8: re-request the lock; `locked` follows when granted.
         const r = (await peer.request('lock', [l.name])) as { locked?: boolean } | null;
-        if (r && r.locked === true) this.notificationSubject.next({ method: 'locked', params: [l.name] });
+        if (r && r.locked === true) {
+          l.held = true;
+          this.notificationSubject.next({ method: 'locked', params: [l.name] });
+        }
       }
     } finally {
       early.unsubscribe();
@@ -437,6 +448,12 @@ export class OvsdbClient {
     this.leaderWatch = undefined;
     this.peer = undefined;
     this.disconnectSubject.next(peer.closeReason);
+    for (const l of this.locks.values()) {
+      if (l.held) {
+        l.held = false;
+        this.lockLostSubject.next(l.name);
+      }
+    }
     if (this.closing || this.opts.reconnect === false) {
       this.finish();
       return;
@@ -484,6 +501,7 @@ export class OvsdbClient {
     this.notificationSubject.complete();
     this.reconnectedSubject.complete();
     this.disconnectSubject.complete();
+    this.lockLostSubject.complete();
   }
 
   /** Closes the connection for good: no reconnect; pending requests reject with OVSDB_DISCONNECTED. */
@@ -501,6 +519,10 @@ export class OvsdbClient {
 
   private onNotification(n: OvsdbNotification): void {
     const { method, params } = n;
+    if (method === 'locked' || method === 'stolen') {
+      const l = this.locks.get(String(params[0]));
+      if (l) l.held = method === 'locked';
+    }
     if (method === 'update' || method === 'update2' || method === 'update3') {
       const m = this.monitors.get(monitorKey(params[0]));
       if (m) {
@@ -664,15 +686,22 @@ export class OvsdbClient {
    */
   async lock(name: string): Promise<{ locked: boolean }> {
     const r = (await this.request('lock', [name])) as { locked?: unknown };
-    this.locks.set(name, { name });
-    return { locked: r?.locked === true };
+    const locked = r?.locked === true;
+    this.locks.set(name, { name, held: locked });
+    return { locked };
   }
 
   /** RFC 7047 4.1.8 `steal`: take the lock from its owner (who gets `stolen`). */
   async steal(name: string): Promise<{ locked: boolean }> {
     const r = (await this.request('steal', [name])) as { locked?: unknown };
-    this.locks.set(name, { name });
-    return { locked: r?.locked === true };
+    const locked = r?.locked === true;
+    this.locks.set(name, { name, held: locked });
+    return { locked };
+  }
+
+  /** True while this client owns lock `name` (granted and not stolen, on the current connection). */
+  isLockHeld(name: string): boolean {
+    return this.locks.get(name)?.held === true;
   }
 
   /** RFC 7047 4.1.8 `unlock`: release (or stop waiting for) the lock. */

@@ -33,12 +33,16 @@ it('lock / locked / steal / stolen between two clients', async () => {
   const bLocked = firstValueFrom(b.locked$);
   await a.unlock('ctl');
   await expect(bLocked).resolves.toBe('ctl');
+  expect(b.isLockHeld('ctl')).toBe(true);
+  expect(a.isLockHeld('ctl')).toBe(false);
   await expect(assertLock(b, 'ctl')).resolves.toEqual([{}]);
 
   // A steals it back: B is told with `stolen`, and can no longer assert it.
   const bStolen = firstValueFrom(b.stolen$);
   await expect(a.steal('ctl')).resolves.toEqual({ locked: true });
   await expect(bStolen).resolves.toBe('ctl');
+  expect(b.isLockHeld('ctl')).toBe(false);
+  expect(a.isLockHeld('ctl')).toBe(true);
   await expect(assertLock(b, 'ctl')).rejects.toBeInstanceOf(OvsdbNotOwnerError);
   await expect(assertLock(a, 'ctl')).resolves.toEqual([{}]);
 

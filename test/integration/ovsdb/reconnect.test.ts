@@ -65,7 +65,11 @@ it('kill and restart ovsdb-server: the client reconnects, monitors and locks are
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: 'initial', resync: false });
     await expect(c.lock('keep')).resolves.toEqual({ locked: true });
+    expect(c.isLockHeld('keep')).toBe(true);
     await c.setDbChangeAware(true);
+    const lost: string[] = [];
+    c.lockLost$.subscribe((n) => lost.push(n));
+    const relocked = firstValueFrom(c.locked$);
 
     const seenStates: string[] = [];
     c.state$.subscribe((s) => seenStates.push(s));
@@ -86,7 +90,10 @@ it('kill and restart ovsdb-server: the client reconnects, monitors and locks are
     const writer = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: false });
     await writer.transact(DB, addBridgeOps('after'));
     expect(Object.values((await next).updates.Bridge as object)).toEqual([{ insert: { name: 'after' } }]);
-    // The lock was requested again on the new session.
+    // The lock was lost with the old session and requested again on the new one.
+    expect(lost).toEqual(['keep']);
+    await expect(relocked).resolves.toBe('keep');
+    expect(c.isLockHeld('keep')).toBe(true);
     await expect(c.transact(DB, [{ op: 'assert', lock: 'keep' }])).resolves.toEqual([{}]);
     expect((await writer.lock('keep')).locked).toBe(false);
     await writer.close();
