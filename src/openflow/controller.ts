@@ -169,9 +169,9 @@ export class OpenFlowController {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.listeners.map((l) => l.close()));
     for (const sock of this.handshaking) sock.destroy();
     await Promise.all([...this.sessions].map((s) => s.close(false)));
+    await Promise.all(this.listeners.map((l) => l.close()));
     this.registry.clear();
     this._connect.complete();
     this._disconnect.complete();

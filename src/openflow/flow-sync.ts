@@ -9,7 +9,8 @@
  * normalisation Open vSwitch applies in its replies do not count as differences.
  */
 import { encodeInstructions, Instruction } from './instructions';
-import { encodeOxms, Match } from './match';
+import { encodeOxms, Match, MatchEntry } from './match';
+import { oxmFieldByName, oxmValueFromBigInt, oxmValueToBigInt } from './oxm';
 import { encodeMessage } from './dispatch';
 import { OpenFlowRuntimeError } from './runtime-errors';
 import type { OpenFlowSession } from './session';
@@ -136,6 +137,26 @@ export function canonicalMatchKey(m: Match): string {
   return parts.join(',');
 }
 
+/**
+ * A match as a switch stores it: a masked entry's value has no bits outside its mask (OpenFlow 1.3.5
+ * section 7.2.3.5; Open vSwitch rejects such values with OFPBMC_BAD_WILDCARDS rather than clearing them).
+ */
+export function normalizeMatch(m: Match): Match {
+  let out: Match | undefined;
+  for (let i = 0; i < m.length; i++) {
+    const e = m[i]!;
+    if (e.mask === undefined || e.field === 'unknown') continue;
+    const f = oxmFieldByName(e.field);
+    if (!f) continue;
+    const v = oxmValueToBigInt(e.value);
+    const mk = oxmValueToBigInt(e.mask);
+    if ((v & mk) === v) continue;
+    out ??= m.slice();
+    out[i] = { field: e.field, value: oxmValueFromBigInt(f, v & mk), mask: e.mask } as MatchEntry;
+  }
+  return out ?? m;
+}
+
 function instructionsKey(i: readonly Instruction[]): string {
   const w = scratch.reset();
   encodeInstructions(w, i);
@@ -236,7 +257,7 @@ export function diffFlows(
     const n: Norm = {
       tableId: d.tableId ?? 0,
       priority: d.priority ?? 0x8000,
-      match: d.match,
+      match: normalizeMatch(d.match),
       instructions: d.instructions,
       cookie: d.cookie ?? opts.cookie,
       idleTimeout: d.idleTimeout ?? 0,

@@ -152,7 +152,9 @@ export class OpenFlowListener {
 
   /** Stops accepting (already accepted sockets stay open), completes the streams, removes a unix socket file. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // server.close() stops accepting at once; its callback would wait for every accepted connection to end,
+    // and those belong to their sessions, so it is not awaited.
+    if (this.server.listening) this.server.close();
     this.conns.complete();
     this.errs.complete();
     if (this.endpoint.kind === 'unix') await unlink(this.endpoint.path).catch(() => undefined);

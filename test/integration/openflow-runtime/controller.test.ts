@@ -1,4 +1,4 @@
-import { spawn, ChildProcess } from 'node:child_process';
+import { execFile, spawn, ChildProcess } from 'node:child_process';
 import { connect, Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { OvsInstance } from '../../../src/lab/ovs-instance';
-import { run } from '../../../src/lab/process';
 import { OpenFlowController } from '../../../src/openflow/controller';
 import { OpenFlowRuntimeError } from '../../../src/openflow/runtime-errors';
 
@@ -37,6 +36,13 @@ async function nextLine(lines: AsyncIterableIterator<Record<string, unknown>>): 
   return r.value;
 }
 
+/** Runs ovs-pki in `dir` with relative names (as its manual shows). */
+function pkiRun(dir: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile('ovs-pki', args, { cwd: dir }, (e, stdout, stderr) => (e ? reject(new Error(`ovs-pki ${args.join(' ')}: ${stdout}${stderr}`)) : resolve())),
+  );
+}
+
 function exited(p: ChildProcess): Promise<number | null> {
   return p.exitCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', (c) => r(c)));
 }
@@ -61,7 +67,8 @@ describe('OpenFlowController: switches that dial us, in every transport', () => 
 
   it('accepts a switch on punix:, registers it by datapath id, and survives garbage and old-version peers', async () => {
     ctl = new OpenFlowController({ echoIntervalMs: 1000 });
-    const path = join(tmp, 'ctl.sock');
+    // ovs-vswitchd only dials unix: controllers inside its run directory (it refuses other paths).
+    const path = join(ovs.dir, 'ctl.sock');
     await ctl.listen(`punix:${path}`);
     const connected = firstValueFrom(ctl.connect$);
     await ovs.vsctl('set-controller', 'br0', `unix:${path}`);
@@ -91,6 +98,7 @@ describe('OpenFlowController: switches that dial us, in every transport', () => 
     bad.write(Buffer.from('04000008000000010400000300000002', 'hex').subarray(0, 8));
     bad.write(Buffer.from('ffff0003deadbeef', 'hex'));
     bad.on('error', () => undefined);
+    bad.resume(); // read, so that the close is seen
     await new Promise((r) => bad.once('close', r));
     const [e1, e2] = await errs;
     expect(e1).toBeInstanceOf(OpenFlowRuntimeError);
@@ -112,10 +120,9 @@ describe('OpenFlowController: switches that dial us, in every transport', () => 
 
   it('tcp: and ssl: both ways, inside the namespace, with certificates from ovs-pki', async () => {
     const pki = join(tmp, 'pki');
-    const opt = { env: { ...process.env } };
-    await run('ovs-pki', [`--dir=${pki}`, `--log=${join(tmp, 'pki.log')}`, 'init'], opt);
-    await run('ovs-pki', [`--dir=${pki}`, `--log=${join(tmp, 'pki.log')}`, 'req+sign', join(tmp, 'ctl'), 'controller'], opt);
-    await run('ovs-pki', [`--dir=${pki}`, `--log=${join(tmp, 'pki.log')}`, 'req+sign', join(tmp, 'sc'), 'switch'], opt);
+    await pkiRun(tmp, [`--dir=${pki}`, '--log=pki.log', 'init']);
+    await pkiRun(tmp, [`--dir=${pki}`, '--log=pki.log', 'req+sign', 'ctl', 'controller']);
+    await pkiRun(tmp, [`--dir=${pki}`, '--log=pki.log', 'req+sign', 'sc', 'switch']);
     await ovs.vsctl('set-ssl', join(tmp, 'sc-privkey.pem'), join(tmp, 'sc-cert.pem'), join(pki, 'controllerca', 'cacert.pem'));
     const tls = JSON.stringify({ key: join(tmp, 'ctl-privkey.pem'), cert: join(tmp, 'ctl-cert.pem'), ca: join(pki, 'switchca', 'cacert.pem') });
     const ns = ovs.netns.name;

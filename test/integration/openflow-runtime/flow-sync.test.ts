@@ -32,6 +32,32 @@ const group = (id: number, ports: number[]): OpenFlowDesiredGroup => ({
   buckets: ports.map((p) => ({ weight: 0, watchPort: 0xffffffff, watchGroup: 0xffffffff, actions: [{ type: 'output', port: p, maxLen: 0 }] })),
 });
 
+/** One UDP packet to 10.0.0.7, run through the pipeline from table 0 by a PACKET_OUT to OFPP_TABLE. */
+async function sendThroughTable(s: OpenFlowSession): Promise<void> {
+  const p = Buffer.alloc(14 + 28);
+  Buffer.from('020000000001020000000002', 'hex').copy(p, 0);
+  p.writeUInt16BE(0x0800, 12);
+  p[14] = 0x45;
+  p.writeUInt16BE(28, 16);
+  p[22] = 64;
+  p[23] = 17;
+  Buffer.from([10, 1, 1, 1, 10, 0, 0, 7]).copy(p, 26);
+  p.writeUInt16BE(8, 38);
+  await s.request({ type: 'PACKET_OUT', xid: 0, bufferId: 0xffffffff, inPort: 0xfffffffd, actions: [{ type: 'output', port: 0xfffffff9, maxLen: 0 }], data: p });
+}
+
+/** Packet count of the table-0 priority-100 flow to 10.0.0.0/24. */
+async function counter(s: OpenFlowSession): Promise<bigint> {
+  const f = (await s.dumpFlows({ tableId: 0 })).find((x) => x.priority === 100 && x.match.some((e) => e.field === 'ipv4_dst' && e.value === 10 << 24));
+  return f!.packetCount;
+}
+
+/** The actions text of the table-0 priority-100 flow to `dst`. */
+function after0(flows: FlowStats[], dst: number): string {
+  const f = flows.find((x) => x.tableId === 0 && x.priority === 100 && x.match.some((e) => e.field === 'ipv4_dst' && e.value === dst))!;
+  return JSON.stringify(f.instructions).replace(/"port":(\d+)/g, 'output:$1');
+}
+
 /** Time each flow was installed (now - duration), keyed by a readable id, in ms. */
 function installedAt(flows: FlowStats[]): Map<string, number> {
   const now = Date.now();
@@ -77,10 +103,15 @@ describe('syncFlows against ovs-vswitchd', () => {
     expect(ofctl).toContain('cookie=0xabcd000000000001, priority=100,ip,nw_dst=10.0.0.0/24 actions=output:1');
     expect(ofctl).toContain('actions=group:11');
 
+    // One packet through the pipeline: the counter is the witness that the flow is never reinstalled.
+    await sendThroughTable(s);
+    expect(await counter(s)).toBe(1n);
+
     // 2. The same desired state again: nothing is sent, nothing is reinstalled (install times unchanged).
     const t1 = installedAt(await s.dumpFlows());
     const r2 = await syncFlows(s, want, { cookie: COOKIE, mask: MASK, groups: [group(11, [1, 2])] });
     expect(r2).toMatchObject({ added: 0, modified: 0, deleted: 0, unchanged: 201, groupsAdded: 0, groupsModified: 0, messages: [] });
+    expect(await counter(s)).toBe(1n);
     const t2 = installedAt(await s.dumpFlows());
     expect(t2.size).toBe(t1.size);
     for (const [k, v] of t1) expect(Math.abs(t2.get(k)! - v)).toBeLessThan(50);
@@ -96,7 +127,11 @@ describe('syncFlows against ovs-vswitchd', () => {
     expect(r3.messages).toHaveLength(5 + 20 + 30 + 1);
     const t3 = installedAt(await s.dumpFlows());
     // Modified flows keep their install time (MODIFY_STRICT keeps duration and counters).
-    const modifiedKey = [...t1.keys()].find((k) => k.startsWith('0/100/') && k.includes(`ipv4_dst=${(10 << 24) | 7}`))!;
+    // Flow i=0 (table 0, priority 100, 10.0.0.0/24; OVS reports the value masked) got new actions in step 3.
+    const modifiedKey = [...t1.keys()].find((k) => k.startsWith('0/100/') && k.endsWith(`ipv4_dst=${10 << 24}`))!;
+    expect(modifiedKey).toBeDefined();
+    expect(await counter(s)).toBe(1n);
+    expect(after0(await s.dumpFlows(), 10 << 24)).toContain('output:9');
     expect(Math.abs(t3.get(modifiedKey)! - t1.get(modifiedKey)!)).toBeLessThan(50);
     // Foreign flows untouched.
     const after = await s.dumpFlows();

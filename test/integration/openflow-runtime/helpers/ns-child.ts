@@ -8,6 +8,7 @@
 import { OpenFlowController } from '../../../../src/openflow/controller';
 import { OpenFlowSession } from '../../../../src/openflow/session';
 import type { OpenFlowTlsOptions } from '../../../../src/openflow/transport';
+import { flowMod } from '../../../../src/openflow/types';
 
 async function main(): Promise<number> {
   const [mode, endpoint, tlsJson] = process.argv.slice(2);
@@ -25,9 +26,11 @@ async function main(): Promise<number> {
   } else {
     session = await ctl.connect(endpoint!, { reconnect: false });
   }
+  // Add a flow and read it back: proves requests and multipart replies both ways on this transport.
+  await session.flowMod(flowMod({ priority: 77, cookie: BigInt(process.pid) }));
   const flows = await session.dumpFlows();
   const tlsInfo = session.secure ? 'tls' : 'plain';
-  process.stdout.write(JSON.stringify({ dpid: session.dpidHex, flows: flows.length, transport: tlsInfo }) + '\n');
+  process.stdout.write(JSON.stringify({ dpid: session.dpidHex, flows: flows.filter((f) => f.priority === 77).length, transport: tlsInfo }) + '\n');
   await ctl.close();
   clearTimeout(deadline);
   return 0;
