@@ -144,15 +144,18 @@ export class VswitchError extends Error {
   }
 }
 
-/** Columns the vswitch replica follows (statistics columns are left out: they change every few seconds). */
-const REPLICA_TABLES = {
+/**
+ * Tables and columns the {@link Vswitch} replica follows (rows in `vs.replica` have only these columns plus
+ * `_uuid`). Statistics columns are left out: ovs-vswitchd rewrites them every few seconds.
+ */
+export const VSWITCH_REPLICA_TABLES = {
   Open_vSwitch: { columns: ['bridges', 'manager_options', 'next_cfg', 'cur_cfg', 'external_ids', 'other_config', 'ovs_version'] },
   Bridge: {
     columns: ['name', 'datapath_type', 'protocols', 'fail_mode', 'stp_enable', 'controller', 'ports', 'external_ids', 'other_config', 'datapath_id'],
   },
   Port: { columns: ['name', 'interfaces', 'tag', 'trunks', 'vlan_mode', 'external_ids', 'other_config'] },
   Interface: {
-    columns: ['name', 'type', 'options', 'ofport', 'ofport_request', 'error', 'external_ids', 'mtu_request', 'admin_state', 'link_state', 'mac_in_use'],
+    columns: ['name', 'type', 'options', 'ofport', 'ofport_request', 'error', 'external_ids', 'mtu', 'mtu_request', 'mac', 'mac_in_use', 'admin_state', 'link_state'],
   },
   Controller: { columns: ['target', 'is_connected', 'role'] },
   Manager: { columns: ['target', 'is_connected'] },
@@ -217,7 +220,7 @@ export class Vswitch {
   static async connect(endpoint: string, opts: OvsdbClientOptions = {}): Promise<Vswitch> {
     const client = await OvsdbClient.connect(endpoint, opts);
     try {
-      const replica = await Replica.start<Db>(client, openVSwitchSchema(), { tables: REPLICA_TABLES });
+      const replica = await Replica.start<Db>(client, openVSwitchSchema(), { tables: VSWITCH_REPLICA_TABLES });
       return new Vswitch(client, replica, true);
     } catch (e) {
       await client.close();
@@ -227,7 +230,7 @@ export class Vswitch {
 
   /** Uses an existing client (not closed by {@link close}). */
   static async attach(client: OvsdbClient): Promise<Vswitch> {
-    const replica = await Replica.start<Db>(client, openVSwitchSchema(), { tables: REPLICA_TABLES });
+    const replica = await Replica.start<Db>(client, openVSwitchSchema(), { tables: VSWITCH_REPLICA_TABLES });
     return new Vswitch(client, replica, false);
   }
 
