@@ -274,8 +274,9 @@ class BigJsonParser {
         this.pos++;
         this.ws();
         const v = this.value();
-        // Like JSON.parse: define an own property even for "__proto__".
-        Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+        // Like JSON.parse: an own property even for "__proto__".
+        if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+        else obj[k] = v;
         this.ws();
         const d = s.charCodeAt(this.pos++);
         if (d === RBRACE) return obj;
@@ -323,19 +324,25 @@ class BigJsonParser {
   }
 
   string(): string {
-    // Find the closing quote, then let JSON.parse handle escapes and control-character checks.
+    // Find the closing quote. A string without escapes is sliced as is; one with escapes is handed to
+    // JSON.parse, which also rejects bad escapes. Control characters are invalid either way (RFC 8259 7).
     const s = this.s;
-    let p = this.pos + 1;
+    const start = this.pos;
+    let p = start + 1;
+    let plain = true;
     for (;;) {
       const c = s.charCodeAt(p);
-      if (Number.isNaN(c)) this.fail('unterminated string');
-      if (c === BACKSLASH) p += 2;
-      else if (c === QUOTE) break;
-      else p++;
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        plain = false;
+        p += 2;
+      } else if (c < 0x20 || Number.isNaN(c)) {
+        this.pos = p;
+        this.fail(Number.isNaN(c) ? 'unterminated string' : 'control character in string');
+      } else p++;
     }
-    const lit = s.slice(this.pos, p + 1);
     this.pos = p + 1;
-    return JSON.parse(lit) as string;
+    return plain ? s.slice(start + 1, p) : (JSON.parse(s.slice(start, p + 1)) as string);
   }
 
   number(): number | bigint {
