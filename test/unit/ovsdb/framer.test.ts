@@ -78,6 +78,16 @@ describe('OvsdbJsonFramer', () => {
     expect(ovsdbJsonParse(ovsdbJsonStringify({ n: 18446744073709551615n }))).toEqual({ n: 18446744073709551615n });
   });
 
+  it('slow parser agrees with JSON.parse on arbitrary JSON (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'binary' }), (v, str) => {
+        const text = JSON.stringify([v, str, { [str]: v }]);
+        expect(ovsdbJsonStringify(ovsdbJsonParse(text))).toBe(JSON.stringify(JSON.parse(text)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('slow parser rejects what JSON.parse rejects', () => {
     for (const bad of ['[1,]', '{"a" 1}', '[01234567890123456789]', '["\u0001"]', '[tru]', '{"a":1}x', '["abc', '[-]']) {
       expect(() => ovsdbJsonParse(bad)).toThrow(SyntaxError);
