@@ -32,10 +32,13 @@ export interface OpenFlowFramerOptions {
  */
 export class OpenFlowFramer {
   private readonly cap: number;
-  /** Bytes of an incomplete message carried over between pushes. */
-  private pending: Buffer | null = null;
+  /** Chunks of an incomplete message carried over between pushes (copied, so callers may reuse theirs). */
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  /** Length of the pending message once its header's length field has arrived, else 0. */
+  private need = 0;
   private failed: OpenFlowDecodeError | null = null;
-  /** Bytes consumed from the stream before the current pending data (for error offsets). */
+  /** Bytes consumed from the stream before the current pending data (for error messages). */
   private streamOffset = 0;
 
   constructor(opts: OpenFlowFramerOptions = {}) {
@@ -48,7 +51,7 @@ export class OpenFlowFramer {
 
   /** Number of buffered bytes that do not yet form a whole message. */
   get bufferedBytes(): number {
-    return this.pending ? this.pending.length : 0;
+    return this.pendingLen;
   }
 
   /** Whether the stream hit a framing error (every later push rethrows it). */
@@ -60,13 +63,27 @@ export class OpenFlowFramer {
    * Adds `chunk` to the stream and returns every message it completes, in order. Throws
    * {@link OpenFlowDecodeError} (`OFPBRC_BAD_LEN` / `OFPSDN_MSG_TOO_LARGE`) on a bad length; messages completed
    * before the bad one in the same chunk are lost with it, since the connection must be closed anyway.
+   *
+   * Cost is linear in the bytes pushed, however the stream is chunked: partial messages are kept as a list
+   * and joined once, when the message is complete.
    */
   push(chunk: Buffer): Buffer[] {
     if (this.failed) throw this.failed;
+    if (chunk.length === 0) return [];
     let buf = chunk;
-    if (this.pending) {
-      buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-      this.pending = null;
+    if (this.pendingLen > 0) {
+      this.pending.push(Buffer.from(chunk));
+      this.pendingLen += chunk.length;
+      if (this.need === 0 && this.pendingLen >= 4) {
+        const head = Buffer.concat(this.pending, 4);
+        this.need = head.readUInt16BE(2);
+        this.check(this.need, 0);
+      }
+      if (this.need === 0 || this.pendingLen < this.need) return [];
+      buf = Buffer.concat(this.pending, this.pendingLen);
+      this.pending = [];
+      this.pendingLen = 0;
+      this.need = 0;
     }
     const out: Buffer[] = [];
     let pos = 0;
@@ -74,21 +91,28 @@ export class OpenFlowFramer {
     while (n - pos >= 4) {
       const len = buf.readUInt16BE(pos + 2);
       this.check(len, pos);
-      if (n - pos < len) break;
+      if (n - pos < len) {
+        this.need = len;
+        break;
+      }
       out.push(buf.subarray(pos, pos + len));
       pos += len;
     }
     this.streamOffset += pos;
     if (pos < n) {
       // Copy the tail: the caller may reuse `chunk` once we return.
-      this.pending = Buffer.from(buf.subarray(pos));
+      const tail = Buffer.from(buf.subarray(pos));
+      this.pending = [tail];
+      this.pendingLen = tail.length;
     }
     return out;
   }
 
   /** Forgets buffered bytes and any failure (e.g. for a new connection). */
   reset(): void {
-    this.pending = null;
+    this.pending = [];
+    this.pendingLen = 0;
+    this.need = 0;
     this.failed = null;
     this.streamOffset = 0;
   }
