@@ -138,6 +138,16 @@ describe('passive endpoints (servers dial in)', () => {
     }
   });
 
+  it('listening on a port that is taken fails with OVSDB_CONNECT_FAILED', async () => {
+    const first = await OvsdbClient.listen('ptcp:0:127.0.0.1');
+    try {
+      await expect(OvsdbClient.listen(`ptcp:${first.listener.port}:127.0.0.1`)).rejects.toMatchObject({ code: 'OVSDB_CONNECT_FAILED' });
+      await expect(OvsdbClient.listen('tcp:127.0.0.1:1')).rejects.toBeInstanceOf(OvsdbEndpointError);
+    } finally {
+      await first.close();
+    }
+  });
+
   it('ptcp: an ovsdb-server with an active tcp remote dials our listener; a restart yields a new session', async () => {
     const mgr = await OvsdbClient.listen('ptcp:0:127.0.0.1');
     const port = mgr.listener.port!;
