@@ -83,7 +83,7 @@ export interface ChangeBatch<D extends DbRows = DbRows> {
 }
 
 /** Stable codes of {@link OvsdbReplicaError}. */
-export type OvsdbReplicaErrorCode = 'OVSDB_REPLICA_BAD_UPDATE' | 'OVSDB_REPLICA_CLOSED' | 'OVSDB_NO_INDEX';
+export type OvsdbReplicaErrorCode = 'OVSDB_REPLICA_BAD_UPDATE' | 'OVSDB_REPLICA_CLOSED' | 'OVSDB_NO_INDEX' | 'OVSDB_NOT_REPLICATED';
 
 /** A replica problem: a malformed update from the server, use after close, or a lookup without an index. */
 export class OvsdbReplicaError extends Error {
@@ -504,6 +504,30 @@ export class Replica<D extends DbRows = DbRows> {
         await this.changedSince(snap.seq, opts.changeTimeoutMs ?? 10_000);
       }
     }
+  }
+
+  /**
+   * `monitor_cond_change` (OVS extension, ovsdb-server(7)): replaces the conditions of some replicated tables
+   * (`[]` or `[true]`: all rows). ovsdb-server sends the rows that leave the monitored set (`delete`) and those
+   * that enter it (`insert`) before its reply, so when this resolves the replica reflects the new conditions;
+   * those changes are emitted on {@link changes$} like any update.
+   */
+  async changeConditions(conds: { [T in TableName<D>]?: readonly Condition[] }): Promise<void> {
+    const m = this.monitor;
+    if (!m || this.closed) throw new OvsdbReplicaError('OVSDB_REPLICA_CLOSED', 'replica is closed');
+    const wheres: Record<string, unknown[]> = {};
+    for (const [table, where] of Object.entries(conds) as [string, readonly Condition[] | undefined][]) {
+      if (!where) continue;
+      if (!this.info.has(table)) throw new OvsdbReplicaError('OVSDB_NOT_REPLICATED', `table ${table} is not replicated`, { table });
+      wheres[table] = where.length ? where.map((c) => this.schema.encodeCondition(table, c)) : [true];
+    }
+    const before = m.requests;
+    // <monitor-cond-update> per table is an array of {"where": [...]} (ovsdb-server(7)).
+    await m.change(Object.fromEntries(Object.entries(wheres).map(([t, w]) => [t, [{ where: w }]])));
+    // Keep each table's column list for the re-sent monitor after a reconnect (the change only has "where").
+    const merged: Record<string, unknown> = { ...m.requests };
+    for (const [t, w] of Object.entries(wheres)) merged[t] = { ...(before[t] as Record<string, unknown>), where: w };
+    m.requests = merged;
   }
 
   /** Cancels the monitor (`monitor_cancel`) and completes the streams. The client stays open. */

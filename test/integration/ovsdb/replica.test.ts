@@ -201,6 +201,68 @@ describe('Replica against a real ovsdb-server', () => {
     for (const k of applied.keys()) expect(before.has(k)).toBe(true);
   }, 60_000);
 
+  it('monitor_cond conditions, and changeConditions (monitor_cond_change) applied before it resolves', async () => {
+    const cond = await Replica.start<Db>(client, schema, { tables: { Bridge: { columns: ['name', 'external_ids'], where: [where.eq('name', 'cond_a')] } } });
+    try {
+      const batches: ChangeBatch<Db>[] = [];
+      const sub = cond.changes$.subscribe((b) => batches.push(b));
+      await replica.transact((txn, snap) => {
+        const a = txn.insert('Bridge', { name: 'cond_a' });
+        const b = txn.insert('Bridge', { name: 'cond_b' });
+        txn.mutate('Open_vSwitch', [where.uuid(ovsRow(snap)._uuid)], [mutate.insert('bridges', [a.uuidName, b.uuidName])]);
+      });
+      await cond.waitFor((s) => s.lookup('Bridge', { name: 'cond_a' }), 5000);
+      expect([...cond.snapshot().rows('Bridge').values()].map((r) => r.name)).toEqual(['cond_a']);
+      await cond.changeConditions({ Bridge: [where.eq('name', 'cond_b')] });
+      expect([...cond.snapshot().rows('Bridge').values()].map((r) => r.name)).toEqual(['cond_b']);
+      const last = batches[batches.length - 1].changes.map((c) => `${c.kind} ${c.kind === 'delete' ? c.old.name : c.new.name}`).sort();
+      expect(last).toEqual(['delete cond_a', 'insert cond_b']);
+      await cond.changeConditions({ Bridge: [] });
+      expect(cond.snapshot().rows('Bridge').size).toBe(replica.snapshot().rows('Bridge').size);
+      sub.unsubscribe();
+      await expect(cond.changeConditions({ Port: [] })).rejects.toMatchObject({ code: 'OVSDB_NOT_REPLICATED' });
+    } finally {
+      await cond.close();
+    }
+  });
+
+  it('maps with integer keys and optional integers stay equal under random mutations (QoS/Queue, root tables)', async () => {
+    const rand = rng(11);
+    const q = await Replica.start<Db>(client, schema, { tables: { QoS: true, Queue: true } });
+    try {
+      const queues: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { value, result } = await q.transact((txn) => txn.insert('Queue', { dscp: i, other_config: { i: String(i) } }));
+        queues.push(result.uuid(value));
+      }
+      const { value: qref, result: qres } = await q.transact((txn) => txn.insert('QoS', { type: 'linux-htb' }));
+      const qos = qres.uuid(qref);
+      for (let i = 0; i < 150; i++) {
+        await other.transact('Open_vSwitch', [
+          rand() < 0.5
+            ? { op: 'mutate', table: 'QoS', where: [['_uuid', '==', ['uuid', qos]]], mutations: [['queues', 'insert', ['map', [[i % 9, ['uuid', queues[i % 5]]]]]]] }
+            : rand() < 0.5
+              ? { op: 'mutate', table: 'QoS', where: [['_uuid', '==', ['uuid', qos]]], mutations: [['queues', 'delete', ['set', [i % 9, (i + 3) % 9]]]] }
+              : { op: 'update', table: 'QoS', where: [['_uuid', '==', ['uuid', qos]]], row: { queues: ['map', [[i % 4, ['uuid', queues[(i + 1) % 5]]], [7, ['uuid', queues[i % 5]]]]] } },
+          { op: 'update', table: 'Queue', where: [['_uuid', '==', ['uuid', queues[i % 5]]]], row: { dscp: rand() < 0.3 ? ['set', []] : i % 64, other_config: ['map', rand() < 0.5 ? [] : [['i', String(i)], ['x', 'y']]] } },
+        ]);
+      }
+      await other.transact('Open_vSwitch', [{ op: 'update', table: 'QoS', where: [['_uuid', '==', ['uuid', qos]]], row: { external_ids: ['map', [['done', '1']]] } }]);
+      await q.waitFor((s) => s.get('QoS', qos)?.external_ids.done === '1', 5000);
+      const t = new Transaction<Db>(schema);
+      const sq = t.select('QoS', []);
+      const sQ = t.select('Queue', []);
+      const res = await t.execute(client);
+      const strip = (rows: Record<string, unknown>[]) => Object.fromEntries(rows.map(({ _version: _v, ...r }) => [r._uuid as string, r]));
+      const snap = q.snapshot().toJSON();
+      expect(canon(snap.QoS)).toEqual(canon(strip(res.rows(sq) as Record<string, unknown>[])));
+      expect(canon(snap.Queue)).toEqual(canon(strip(res.rows(sQ) as Record<string, unknown>[])));
+      expect(q.snapshot().get('QoS', qos)?.queues).toBeInstanceOf(Map);
+    } finally {
+      await q.close();
+    }
+  });
+
   it('a slow subscriber gets conflated net changes, never loses one', async () => {
     const start = replica.snapshot();
     const seen: (readonly RowChange<Db>[])[] = [];
