@@ -4,11 +4,14 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
+import { Duplex } from 'node:stream';
+import fc from 'fast-check';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import {
   OvsdbConnectionClosedError,
+  OvsdbError,
   OvsdbFramingError,
   OvsdbProtocolError,
   OvsdbRpcError,
@@ -222,5 +225,36 @@ describe('OvsdbJsonRpc encoding', () => {
     await expect(f.rpc.request('transact', [cyclic])).rejects.toBeInstanceOf(OvsdbProtocolError);
     expect(f.rpc.pendingCount).toBe(0);
     expect(f.rpc.open).toBe(true);
+  });
+});
+
+describe('OvsdbJsonRpc robustness (property)', () => {
+  it('any sequence of JSON values or bytes from the peer: no throw, and a close always has a typed reason', async () => {
+    const chunk = fc.oneof(
+      fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
+      fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b)),
+      fc.record({ id: fc.oneof(fc.constant(1), fc.constant(null), fc.jsonValue()), method: fc.oneof(fc.string(), fc.constant('echo'), fc.constant('update')), params: fc.jsonValue(), result: fc.jsonValue(), error: fc.jsonValue() }, { requiredKeys: [] }).map((o) => Buffer.from(JSON.stringify(o))),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(chunk, { maxLength: 6 }), async (chunks) => {
+        const d = new Duplex({
+          read() {},
+          write(_c, _e, cb) {
+            cb();
+          },
+        });
+        const rpc = new OvsdbJsonRpc(d, { maxDepth: 16, maxMessageBytes: 4096 });
+        const pending = rpc.request('x', [], { timeoutMs: 0 }).then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
+        for (const c of chunks) d.emit('data', c);
+        if (!rpc.open) expect(rpc.closeReason).toBeInstanceOf(OvsdbError);
+        rpc.close();
+        const outcome = await pending;
+        if (outcome !== 'resolved') expect(outcome).toBeInstanceOf(OvsdbError);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
