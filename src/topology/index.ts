@@ -10,3 +10,4 @@ export * from './host-network';
 export * from './reconciler';
 export * from './reconciler-flows';
 export * from './attach';
+export * from './ovsdb-shape';

@@ -38,7 +38,7 @@ export interface PodInfo {
   /** The obr0 port (= Interface) name. */
   readonly port: string;
   readonly ip: string;
-  /** From external_ids `pod-mac`, else the Interface's `mac_in_use` when known. */
+  /** From external_ids `pod-mac` (without it the pod gets no ARP answer in the switch and no MAC rewrite). */
   readonly mac?: string;
   /** From external_ids `pod-name`. */
   readonly podName?: string;

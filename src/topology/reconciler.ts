@@ -18,9 +18,9 @@
  */
 import { Observable, Subject, type Subscription } from 'rxjs';
 import { flowDeleteByCookie, syncFlowsWithin } from './reconciler-flows';
-import { Vswitch, type PortSpec } from '../ovsdb/vswitch';
+import { Vswitch } from '../ovsdb/vswitch';
+import { applyBridgeShape } from './ovsdb-shape';
 import type { OvsdbClientOptions } from '../ovsdb/client';
-import { where } from '../ovsdb/notation';
 import { OpenFlowSession, type OpenFlowConnectOptions } from '../openflow/session';
 import { MASK_APP, makeOverlayCookie, parseOverlayCookie, peerCookieMask, roundCookieMask } from './cookies';
 import { OVERLAY_BRIDGE, ROUND_KEY, computeNodeDesired, type NodeDesiredState } from './desired';
@@ -98,8 +98,6 @@ export function discoverPods(vs: Vswitch, bridge = OVERLAY_BRIDGE): PodInfo[] {
   }
   return pods;
 }
-
-const CLASSIC_PORT_RE = /^(gre|vxlan)-[0-9a-f]{8}$/;
 
 /** One node's connections and reconcile loop. */
 class NodeAgent {
@@ -258,43 +256,15 @@ class NodeAgent {
     const vs = this.vs!;
     const d = this.desired!;
     const version = this.version;
-    // 1. OVSDB (vswitch operations send nothing when the replica already matches).
-    const b = d.bridge;
-    const br = await vs.ensureBridge({
-      name: b.name,
-      datapathType: b.datapathType,
-      protocols: [...b.protocols],
-      failMode: b.failMode,
-      stpEnable: b.stpEnable,
-      otherConfig: { ...b.otherConfig },
-      externalIds: { [ROUND_KEY]: String(this.round) },
-    });
-    const specs: PortSpec[] = b.ports.map((p) => ({
-      name: p.name,
-      type: p.type,
-      options: { ...(p.options ?? {}) },
-      ...(p.ofport !== undefined ? { ofportRequest: p.ofport } : {}),
-      ...(p.mtu !== undefined ? { mtuRequest: p.mtu } : {}),
-    }));
-    const ports = await vs.ensurePorts(b.name, specs);
-    let ovsdbChanged = br.changed || ports.changed;
-    if (d.mode === 'classic') {
-      const want = new Set(b.ports.map((p) => p.name));
-      const stale = [...vs.ofports(b.name).keys()].filter((n) => CLASSIC_PORT_RE.test(n) && !want.has(n));
-      for (const n of stale) ovsdbChanged = (await vs.deletePort(b.name, n)).changed || ovsdbChanged;
-    }
-    // Internal ports need their MAC set through the Interface `mac` column (routed gateway).
-    for (const p of b.ports) {
-      if (!p.mac) continue;
-      const i = vs.iface(p.name);
-      if (i && i.mac_in_use !== p.mac) {
-        const mac = p.mac;
-        await vs.replica.transact((txn) => {
-          txn.update('Interface', [where.uuid(i._uuid)], { mac });
-        });
-        ovsdbChanged = true;
-      }
-    }
+    // 1. OVSDB: at most one transaction (nothing when the replica already matches).
+    const shape = await applyBridgeShape(vs, d.bridge, { [ROUND_KEY]: String(this.round) });
+    const ovsdbChanged = shape.changed;
+    for (const f of shape.failed)
+      this.owner.reportError(this.name, new TopologyError('TOPOLOGY_INVALID_FIELD', `node ${this.name} ports: ovs-vswitchd could not set up ${f.name}: ${f.error ?? 'ofport -1'}`, {
+        node: this.name,
+        field: 'ports',
+        value: f.name,
+      }));
     // 2. OpenFlow: one bundle with the difference (and one delete per departed peer).
     this.session ??= await this.connectOpenFlow();
     const removed = this.removedPeers.splice(0);

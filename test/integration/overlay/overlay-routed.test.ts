@@ -27,6 +27,8 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
   });
 
   it('converges and gives a full ping matrix pod-to-pod and node-to-pod', async () => {
+    const uuidOf = async (db: string) => (await run('ovs-vsctl', [`--db=${db}`, 'get', 'bridge', 'obr0', '_uuid'])).stdout.trim();
+    const uuidsBefore = await Promise.all(lab.state.nodes.map((n) => uuidOf(n.dbEndpoint)));
     const t0 = Date.now();
     ov = startOverlay(lab);
     const times: NodeConvergence[] = [];
@@ -38,6 +40,8 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
       lab.state.nodes.map((n) => n.pods.map((p) => [p.port, p.ip, 'number'])),
     );
     expect(await pingMatrix(lab)).toEqual([]);
+    // the lab's obr0 was adopted, not recreated
+    expect(await Promise.all(lab.state.nodes.map((n) => uuidOf(n.dbEndpoint)))).toEqual(uuidsBefore);
     // the round is persisted in obr0's external_ids
     const { stdout } = await run('ovs-vsctl', [`--db=${lab.state.nodes[0].dbEndpoint}`, 'get', 'bridge', 'obr0', 'external_ids:ovs-sdn-round']);
     expect(stdout.trim()).toBe(`"${ov.rec.round('node1')}"`);
@@ -94,10 +98,20 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     const pinger = continuousPing(lab.state.nodes[0].pods[0].netns, lab.state.nodes[1].pods[1].ip, 150);
     const pinger2 = continuousPing(lab.state.nodes[2].pods[0].netns, lab.state.nodes[0].pods[1].ip, 150);
     const n4 = await lab.addNode();
+    const passes: NodeConvergence[] = [];
+    const sub = ov.rec.converged$.subscribe((c) => passes.push(c));
     const t0 = Date.now();
     ov.store.addNode({ name: n4.name, ovsdb: n4.dbEndpoint, underlayIp: n4.underlayIp, podCidr: n4.podCidr });
     await ov.rec.whenConverged(20_000);
     const convergedMs = Date.now() - t0;
+    sub.unsubscribe();
+    // existing nodes: one bundle each with the new peer's flows, no OVSDB transaction
+    for (const n of ['node1', 'node2', 'node3']) {
+      const mine = passes.filter((c) => c.node === n);
+      expect(mine.length).toBeGreaterThanOrEqual(1);
+      expect(mine.every((c) => !c.ovsdbChanged)).toBe(true);
+      expect(mine.reduce((a, c) => a + c.added, 0)).toBe(3);
+    }
     const fails = await pingMatrix(lab);
     const reachMs = Date.now() - t0;
     const r1 = await pinger.done();
