@@ -109,9 +109,11 @@ export const errorCodec = codec<ErrorMsg>({
   ofpName: 'OFPT_ERROR',
   ofpType: OFPT_ERROR,
   decode(r, h) {
+    r.need(4, 'ofp_error_msg', 'OFPBRC_BAD_LEN');
     const errType = r.u16();
     const code = r.u16();
     if (errType === OFPET_EXPERIMENTER) {
+      r.need(4, 'ofp_error_experimenter_msg', 'OFPBRC_BAD_LEN');
       const experimenter = r.u32();
       return { type: 'ERROR', xid: h.xid, version: h.version, errType, code, experimenter, data: r.copy(r.remaining) };
     }

@@ -198,6 +198,7 @@ export const getConfigReplyCodec = codec<import('../types').GetConfigReply>({
   ofpName: 'OFPT_GET_CONFIG_REPLY',
   ofpType: OFPT_GET_CONFIG_REPLY,
   decode(r, h) {
+    r.need(4, 'ofp_switch_config', 'OFPBRC_BAD_LEN');
     const flags = r.u16();
     const missSendLen = r.u16();
     expectEnd(r);
@@ -212,6 +213,7 @@ export const setConfigCodec = codec<import('../types').SetConfig>({
   ofpName: 'OFPT_SET_CONFIG',
   ofpType: OFPT_SET_CONFIG,
   decode(r, h) {
+    r.need(4, 'ofp_switch_config', 'OFPBRC_BAD_LEN');
     const flags = r.u16();
     const missSendLen = r.u16();
     expectEnd(r);
@@ -250,6 +252,7 @@ function formatRole(m: { role: number; generationId: bigint }): string {
 }
 
 function decodeRole(r: Reader): { role: number; generationId: bigint } {
+  r.need(16, 'ofp_role_request', 'OFPBRC_BAD_LEN');
   const role = r.u32();
   r.skip(4);
   const generationId = r.u64();
@@ -278,6 +281,7 @@ export const roleReplyCodec = codec<import('../types').RoleReply>({
 // ---- GET_ASYNC / SET_ASYNC (A.3.10): packet_in_mask[2], port_status_mask[2], flow_removed_mask[2]. ----
 
 function decodeAsync(r: Reader): AsyncConfig {
+  r.need(24, 'ofp_async_config', 'OFPBRC_BAD_LEN');
   const v = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32()];
   expectEnd(r);
   return { packetInMask: [v[0]!, v[1]!], portStatusMask: [v[2]!, v[3]!], flowRemovedMask: [v[4]!, v[5]!] };

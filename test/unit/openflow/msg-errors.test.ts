@@ -1,0 +1,134 @@
+/**
+ * One test per error code the message layer raises: each checks the code, the message type and the offset.
+ */
+import { decodeMessage, encodeMessage } from '../../../src/openflow/dispatch';
+import { OpenFlowDecodeError } from '../../../src/openflow/errors';
+import { decodeHeader } from '../../../src/openflow/header';
+import { OpenFlowFramer } from '../../../src/openflow/framer';
+import { flowMod, type OfpMessage } from '../../../src/openflow/types';
+
+function err(fn: () => unknown): OpenFlowDecodeError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(OpenFlowDecodeError);
+    return e as OpenFlowDecodeError;
+  }
+  throw new Error('expected an OpenFlowDecodeError');
+}
+
+/** A message with a correct ofp_header around `body`. */
+function msg(type: number, bodyHex: string, version = 4, xid = 7): Buffer {
+  const body = Buffer.from(bodyHex.replace(/\s+/g, ''), 'hex');
+  const b = Buffer.alloc(8 + body.length);
+  b[0] = version;
+  b[1] = type;
+  b.writeUInt16BE(b.length, 2);
+  b.writeUInt32BE(xid, 4);
+  body.copy(b, 8);
+  return b;
+}
+
+const goodFlowMod = encodeMessage(flowMod({ xid: 1, priority: 100, match: [{ field: 'in_port', value: 1 }] }));
+
+describe('decode errors', () => {
+  it('OFPBRC_BAD_LEN: fewer than 8 bytes', () => {
+    const e = err(() => decodeMessage(Buffer.from('0400', 'hex')));
+    expect(e.code).toBe('OFPBRC_BAD_LEN');
+    expect(e.offset).toBe(0);
+    expect(err(() => decodeHeader(Buffer.from('040000', 'hex'))).code).toBe('OFPBRC_BAD_LEN');
+  });
+
+  it('OFPBRC_BAD_LEN: header length different from the buffer (longer and shorter)', () => {
+    const longer = Buffer.from(goodFlowMod);
+    longer.writeUInt16BE(longer.length + 8, 2);
+    const e = err(() => decodeMessage(longer));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPBRC_BAD_LEN', 'FLOW_MOD', 2]);
+    const shorter = Buffer.from(goodFlowMod);
+    shorter.writeUInt16BE(8, 2);
+    expect(err(() => decodeMessage(shorter)).code).toBe('OFPBRC_BAD_LEN');
+    expect(err(() => decodeHeader(Buffer.from('0400000400000000', 'hex'))).code).toBe('OFPBRC_BAD_LEN');
+  });
+
+  it('OFPBRC_BAD_LEN: a body shorter than its fixed part, with message type and offset', () => {
+    const e = err(() => decodeMessage(msg(14, '00'.repeat(20))));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPBRC_BAD_LEN', 'FLOW_MOD', 8]);
+    expect(err(() => decodeMessage(msg(6, '00'.repeat(23)))).msgType).toBe('FEATURES_REPLY');
+    expect(err(() => decodeMessage(msg(24, '00'.repeat(8)))).code).toBe('OFPBRC_BAD_LEN');
+  });
+
+  it('OFPBRC_BAD_LEN: trailing bytes after a fixed-size body', () => {
+    const e = err(() => decodeMessage(msg(5, '00')));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPBRC_BAD_LEN', 'FEATURES_REQUEST', 8]);
+  });
+
+  it('OFPBRC_BAD_LEN: inner lengths that overrun (packet-out actions_len, bucket, band, flow stats)', () => {
+    // PACKET_OUT with actions_len 64 but no actions.
+    let e = err(() => decodeMessage(msg(13, 'ffffffff fffffffd 0040 000000000000')));
+    expect([e.code, e.msgType]).toEqual(['OFPBRC_BAD_LEN', 'PACKET_OUT']);
+    // GROUP_MOD with a bucket claiming 48 bytes.
+    e = err(() => decodeMessage(msg(15, '0000 01 00 00000001  0030 0000 ffffffff ffffffff 00000000')));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPBRC_BAD_LEN', 'GROUP_MOD', 16]);
+    // METER_MOD band of length 8.
+    e = err(() => decodeMessage(msg(29, '0000 0001 00000001  0001 0008 00000001 00000000')));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPBRC_BAD_LEN', 'METER_MOD', 16]);
+    // Flow stats reply entry with length 16.
+    e = err(() => decodeMessage(msg(19, '0001 0000 00000000' + '0010' + '00'.repeat(54))));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPBRC_BAD_LEN', 'MULTIPART_REPLY', 16]);
+  });
+
+  it('OFPBRC_BAD_LEN: a NXT_PACKET_IN2 whose property overruns the message', () => {
+    const e = err(() => decodeMessage(msg(4, '00002320 0000001e  0000 0040 00000000')));
+    expect([e.code, e.msgType]).toEqual(['OFPBRC_BAD_LEN', 'NXT_PACKET_IN2']);
+  });
+
+  it('OFPBRC_BAD_LEN: a BUNDLE_ADD whose inner message is cut, with the offset inside the outer message', () => {
+    const e = err(() => decodeMessage(msg(4, '4f4e4600 000008fd 00000001 0000 0003  0414 0010 00000001')));
+    expect(e.code).toBe('OFPBRC_BAD_LEN');
+    expect(e.offset).toBe(26);
+  });
+
+  it('OFPBRC_BAD_VERSION: a non-1.3 version (HELLO and ERROR excepted)', () => {
+    const e = err(() => decodeMessage(msg(14, '', 1)));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPBRC_BAD_VERSION', 'FLOW_MOD', 0]);
+    expect(decodeMessage(msg(0, '', 6)).type).toBe('HELLO');
+    expect(decodeMessage(msg(1, '00000000', 1)).type).toBe('ERROR');
+  });
+
+  it('OFPBRC_BAD_TYPE: an unknown message type', () => {
+    const e = err(() => decodeMessage(msg(30, '')));
+    expect([e.code, e.offset]).toEqual(['OFPBRC_BAD_TYPE', 1]);
+  });
+
+  it('OFPSDN_MSG_TOO_LARGE: a message over the decode cap, and an encoding over 65535 bytes', () => {
+    const e = err(() => decodeMessage(goodFlowMod, { maxMessageLength: 16 }));
+    expect([e.code, e.msgType]).toEqual(['OFPSDN_MSG_TOO_LARGE', 'FLOW_MOD']);
+    const big: OfpMessage = { type: 'ECHO_REQUEST', xid: 1, data: Buffer.alloc(70000) };
+    expect(err(() => encodeMessage(big)).code).toBe('OFPSDN_MSG_TOO_LARGE');
+    expect(err(() => new OpenFlowFramer({ maxMessageLength: 32 }).push(goodFlowMod)).code).toBe('OFPSDN_MSG_TOO_LARGE');
+  });
+
+  it('OFPTFFC_BAD_LEN: a table-features entry shorter than 64 bytes', () => {
+    const e = err(() => decodeMessage(msg(19, '000c 0000 00000000  0020' + '00'.repeat(30))));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPTFFC_BAD_LEN', 'MULTIPART_REPLY', 16]);
+  });
+
+  it('OFPTFFC_BAD_LEN: a table-features property that overruns its entry', () => {
+    const entry = '0048 00 0000000000' + '00'.repeat(32) + '00'.repeat(16) + '00000000 00000000' + '0002 0040 00000000';
+    const e = err(() => decodeMessage(msg(19, '000c 0000 00000000' + entry)));
+    expect([e.code, e.msgType]).toEqual(['OFPTFFC_BAD_LEN', 'MULTIPART_REPLY']);
+  });
+
+  it('OFPSDN_BAD_PADDING: a table-features entry whose length is not a multiple of 8', () => {
+    const entry = '0044 00 0000000000' + '00'.repeat(32) + '00'.repeat(16) + '00000000 00000000' + '0002 0004';
+    const e = err(() => decodeMessage(msg(19, '000c 0000 00000000' + entry)));
+    expect([e.code, e.offset]).toEqual(['OFPSDN_BAD_PADDING', 16]);
+  });
+
+  it('OFPSDN_BAD_VALUE: encoding a value that does not fit', () => {
+    const badMac: OfpMessage = { type: 'PORT_MOD', xid: 1, portNo: 1, hwAddr: 'not-a-mac', config: 0, mask: 0, advertise: 0 };
+    expect(err(() => encodeMessage(badMac)).code).toBe('OFPSDN_BAD_VALUE');
+    const unknown = { type: 'NO_SUCH', xid: 1 } as unknown as OfpMessage;
+    expect(err(() => encodeMessage(unknown)).code).toBe('OFPSDN_BAD_VALUE');
+  });
+});
