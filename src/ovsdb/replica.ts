@@ -65,11 +65,16 @@ export interface ReplicaOptions<D extends DbRows> {
 /** A replicated row: the monitored columns plus `_uuid`. */
 export type ReplicaRow<D extends DbRows, T extends TableName<D>> = Readonly<D[T]> & { readonly _uuid: string };
 
-/** One row change. */
-export type RowChange<D extends DbRows = DbRows, T extends TableName<D> = TableName<D>> =
+/** One row change of table T. */
+export type TableRowChange<D extends DbRows, T extends TableName<D>> =
   | { readonly kind: 'insert'; readonly table: T; readonly uuid: string; readonly new: ReplicaRow<D, T> }
   | { readonly kind: 'update'; readonly table: T; readonly uuid: string; readonly old: ReplicaRow<D, T>; readonly new: ReplicaRow<D, T> }
   | { readonly kind: 'delete'; readonly table: T; readonly uuid: string; readonly old: ReplicaRow<D, T> };
+
+/** One row change; a union over the tables, so that testing `change.table` narrows the row type. */
+export type RowChange<D extends DbRows = DbRows, T extends TableName<D> = TableName<D>> = T extends TableName<D>
+  ? TableRowChange<D, T>
+  : never;
 
 /** The changes of one update (one committed transaction), or of a re-sync after a reconnect. */
 export interface ChangeBatch<D extends DbRows = DbRows> {
@@ -422,7 +427,10 @@ export class Replica<D extends DbRows = DbRows> {
       for (const c of b.changes) {
         const key = `${c.table}\u0000${c.uuid}`;
         const prev = pending.get(key);
-        const merged = conflate(prev, c);
+        const merged = conflate(
+          prev as TableRowChange<D, TableName<D>> | undefined,
+          c as TableRowChange<D, TableName<D>>,
+        ) as RowChange<D> | undefined;
         if (merged) pending.set(key, merged);
         else pending.delete(key);
       }
@@ -673,10 +681,13 @@ export class Replica<D extends DbRows = DbRows> {
     }
     if (next) s.rows.set(uuid, next);
     else s.rows.delete(uuid);
+    type Row = ReplicaRow<D, TableName<D>>;
     const t = table as TableName<D>;
-    if (!old) return { kind: 'insert', table: t, uuid, new: next as ReplicaRow<D, TableName<D>> };
-    if (!next) return { kind: 'delete', table: t, uuid, old: old as ReplicaRow<D, TableName<D>> };
-    return { kind: 'update', table: t, uuid, old: old as ReplicaRow<D, TableName<D>>, new: next as ReplicaRow<D, TableName<D>> };
+    let c: TableRowChange<D, TableName<D>>;
+    if (!old) c = { kind: 'insert', table: t, uuid, new: next as Row };
+    else if (!next) c = { kind: 'delete', table: t, uuid, old: old as Row };
+    else c = { kind: 'update', table: t, uuid, old: old as Row, new: next as Row };
+    return c as unknown as RowChange<D>;
   }
 
   /** A full dump after reconnect: replace every table, return only the differences. */
@@ -714,7 +725,10 @@ function pushDefined<T>(arr: T[], v: T | undefined): void {
 }
 
 /** Merges a pending change with a newer one for the same row (see {@link Replica.watch}). */
-function conflate<D extends DbRows>(prev: RowChange<D> | undefined, next: RowChange<D>): RowChange<D> | undefined {
+function conflate<D extends DbRows>(
+  prev: TableRowChange<D, TableName<D>> | undefined,
+  next: TableRowChange<D, TableName<D>>,
+): TableRowChange<D, TableName<D>> | undefined {
   if (!prev) return next;
   const { table, uuid } = next;
   if (prev.kind === 'insert') {

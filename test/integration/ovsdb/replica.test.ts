@@ -215,7 +215,7 @@ describe('Replica against a real ovsdb-server', () => {
       expect([...cond.snapshot().rows('Bridge').values()].map((r) => r.name)).toEqual(['cond_a']);
       await cond.changeConditions({ Bridge: [where.eq('name', 'cond_b')] });
       expect([...cond.snapshot().rows('Bridge').values()].map((r) => r.name)).toEqual(['cond_b']);
-      const last = batches[batches.length - 1].changes.map((c) => `${c.kind} ${c.kind === 'delete' ? c.old.name : c.new.name}`).sort();
+      const last = batches[batches.length - 1].changes.map((c) => `${c.kind} ${c.table === 'Bridge' ? (c.kind === 'delete' ? c.old.name : c.new.name) : c.table}`).sort();
       expect(last).toEqual(['delete cond_a', 'insert cond_b']);
       await cond.changeConditions({ Bridge: [] });
       expect(cond.snapshot().rows('Bridge').size).toBe(replica.snapshot().rows('Bridge').size);
