@@ -352,10 +352,12 @@ export class OvsdbClient {
       if (isReconnect) await this.restore(peer);
     } catch (e) {
       peer.close();
+      this.dropLocks();
       throw e;
     }
     if (this.closing || !peer.open) {
       peer.close();
+      this.dropLocks();
       throw new OvsdbConnectionClosedError(this.closing ? 'client closed' : 'connection lost while re-establishing', { endpoint: name }, peer.closeReason);
     }
     this.attach(peer, name);
@@ -448,18 +450,23 @@ export class OvsdbClient {
     this.leaderWatch = undefined;
     this.peer = undefined;
     this.disconnectSubject.next(peer.closeReason);
-    for (const l of this.locks.values()) {
-      if (l.held) {
-        l.held = false;
-        this.lockLostSubject.next(l.name);
-      }
-    }
+    this.dropLocks();
     if (this.closing || this.opts.reconnect === false) {
       this.finish();
       return;
     }
     this.stateSubject.next('reconnecting');
     this.scheduleReconnect();
+  }
+
+  /** The session ended: every lock it held is gone (RFC 7047 4.1.8). */
+  private dropLocks(): void {
+    for (const l of this.locks.values()) {
+      if (l.held) {
+        l.held = false;
+        this.lockLostSubject.next(l.name);
+      }
+    }
   }
 
   /** The next backoff delay (grows from `initialDelayMs` by `factor` up to `maxDelayMs`, plus jitter). */
