@@ -95,6 +95,8 @@ export interface PortSpec {
   interfaceExternalIds?: Record<string, string | null>;
   /** Interface.mtu_request; null clears it. */
   mtuRequest?: number | null;
+  /** Interface.mac: the MAC address to use for an internal interface (`aa:bb:cc:dd:ee:ff`); null clears it. */
+  mac?: string | null;
 }
 
 /** State of one interface after an operation. */
@@ -392,6 +394,7 @@ export class Vswitch {
         options,
         ...(spec.ofportRequest !== undefined ? { ofport_request: spec.ofportRequest } : {}),
         ...(spec.mtuRequest !== undefined ? { mtu_request: spec.mtuRequest } : {}),
+        ...(spec.mac !== undefined ? { mac: spec.mac } : {}),
         external_ids: Object.fromEntries(Object.entries(spec.interfaceExternalIds ?? {}).filter(([, v]) => v !== null)) as Record<string, string>,
       });
       const p = txn.insert('Port', {
@@ -429,6 +432,7 @@ export class Vswitch {
     if (!valuesEqual(iface.options, options)) iUpd.options = options;
     if (spec.ofportRequest !== undefined && num(iface.ofport_request) !== spec.ofportRequest) iUpd.ofport_request = spec.ofportRequest;
     if (spec.mtuRequest !== undefined && num(iface.mtu_request) !== spec.mtuRequest) iUpd.mtu_request = spec.mtuRequest;
+    if (spec.mac !== undefined && iface.mac !== spec.mac) iUpd.mac = spec.mac;
     if (Object.keys(iUpd).length) {
       txn.update('Interface', [where.uuid(iface._uuid)], iUpd);
       changed = true;

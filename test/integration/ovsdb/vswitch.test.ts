@@ -93,6 +93,12 @@ describe('vswitch operations against real ovsdb-server + ovs-vswitchd', () => {
     expect(again.changed).toBe(false);
     expect(vs.replica.seq).toBe(seq);
 
+    // Interface.mac on an internal port: ovs-vswitchd uses it (mac_in_use follows).
+    const mac = await vs.ensurePort('br0', { ...specs[0], mac: '02:00:00:00:00:42' });
+    expect(mac.changed).toBe(true);
+    expect(await get('Interface', 'int0', 'mac_in_use')).toBe('"02:00:00:00:00:42"');
+    expect((await vs.ensurePort('br0', { ...specs[0], mac: '02:00:00:00:00:42' })).changed).toBe(false);
+
     // Re-pin one port: only that interface changes, and ovs-vswitchd moves it.
     const moved = await vs.ensurePort('br0', { ...specs[0], ofportRequest: 12 });
     expect(moved.changed).toBe(true);
