@@ -140,6 +140,11 @@ class NodeAgent {
     this.node = node;
   }
 
+  /** The endpoints this agent connects to. */
+  get endpoints(): { ovsdb: string; openflow: string } {
+    return { ovsdb: this.node.ovsdb, openflow: this.node.openflow };
+  }
+
   /** A new topology state: records the desired state and triggers a pass when it differs. */
   setDesired(d: NodeDesiredState | undefined, version: number, peers: readonly string[]): void {
     if (!d) return;
@@ -181,12 +186,16 @@ class NodeAgent {
     }
   }
 
+  private failures = 0;
+
+  /** Retries a failed pass with exponential backoff (retryMs, doubling, at most 30 s). */
   private scheduleRetry(): void {
     if (this.retryTimer || this.stopped) return;
+    const delay = Math.min(30_000, (this.opts.retryMs ?? 1000) * 2 ** Math.min(this.failures++, 15));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.trigger(this.reason);
-    }, this.opts.retryMs ?? 1000);
+    }, delay);
   }
 
   private ensureConnected(): Promise<void> {
@@ -284,6 +293,7 @@ class NodeAgent {
       this.oldRoundsCleared = true;
     }
     this.convergedFor = d;
+    this.failures = 0;
     this.owner.emitConverged({
       node: this.name,
       round: this.round,
@@ -412,6 +422,13 @@ export class OverlayReconciler {
     }
     for (const n of s.nodes) {
       let agent = this.agents.get(n.name);
+      if (agent && (agent.endpoints.ovsdb !== n.ovsdb || agent.endpoints.openflow !== n.openflow)) {
+        // New endpoints: drop the old connections (flows stay) and start over.
+        const old = agent;
+        const p = old.stop().finally(() => this.removing.delete(p));
+        this.removing.add(p);
+        agent = undefined;
+      }
       if (!agent) {
         agent = new NodeAgent(n.name, n, this, this.opts);
         this.agents.set(n.name, agent);
