@@ -71,10 +71,15 @@ export async function makePki(): Promise<Pki> {
   const dir = await mkdtemp(join(tmpdir(), 'ovs-pki-'));
   const pki = join(dir, 'pki');
   const base = ['--dir', pki, '--log', join(dir, 'ovs-pki.log'), '--force'];
-  await run('ovs-pki', [...base, 'init'], { timeoutMs: 120_000 });
-  // ovs-pki puts the name into the certificate's CN (max 64 chars): run it in `dir` with short names.
-  await run('env', ['-C', dir, 'ovs-pki', ...base, 'req+sign', 'server', 'switch'], { timeoutMs: 60_000 });
-  await run('env', ['-C', dir, 'ovs-pki', ...base, 'req+sign', 'client', 'controller'], { timeoutMs: 60_000 });
+  try {
+    await run('ovs-pki', [...base, 'init'], { timeoutMs: 120_000 });
+    // ovs-pki puts the name into the certificate's CN (max 64 chars): run it in `dir` with short names.
+    await run('env', ['-C', dir, 'ovs-pki', ...base, 'req+sign', 'server', 'switch'], { timeoutMs: 60_000 });
+    await run('env', ['-C', dir, 'ovs-pki', ...base, 'req+sign', 'client', 'controller'], { timeoutMs: 60_000 });
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     dir,
     switchCa: join(pki, 'switchca', 'cacert.pem'),
