@@ -542,7 +542,7 @@ export class DatabaseSchema {
               column: c.name,
               value: b.refTable,
             });
-    return new DatabaseSchema(o.name, (o.version as string | undefined) ?? '', o.cksum as string | undefined, tables, json);
+    return new DatabaseSchema(o.name, (o.version as string | undefined) ?? '', typeof o.cksum === 'string' ? o.cksum : undefined, tables, json);
   }
 
   /** The table or throws `OVSDB_UNKNOWN_TABLE`. */

@@ -51,6 +51,26 @@ describe('schema parsing', () => {
     for (const b of bad) expect(schemaError(() => DatabaseSchema.parse(b)).code).toBe('OVSDB_SCHEMA_INVALID');
   });
 
+  it('parsing arbitrary JSON as a schema throws nothing but OvsdbSchemaError', () => {
+    const col = fc.record({ type: fc.oneof(fc.jsonValue(), fc.record({ key: fc.jsonValue(), value: fc.jsonValue(), min: fc.jsonValue(), max: fc.jsonValue() })) });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({ name: fc.string(), tables: fc.dictionary(fc.string(), fc.record({ columns: fc.dictionary(fc.string(), col), indexes: fc.jsonValue(), maxRows: fc.jsonValue() })) }),
+        ),
+        (j) => {
+          try {
+            DatabaseSchema.parse(j);
+          } catch (e) {
+            if (!(e instanceof OvsdbSchemaError)) throw e;
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('unknown table and column are typed errors', () => {
     expect(schemaError(() => vswitch.table('Nope')).code).toBe('OVSDB_UNKNOWN_TABLE');
     const e = schemaError(() => vswitch.encodeRow('Bridge', { nope: 1 }));
