@@ -667,10 +667,10 @@ export class Replica<D extends DbRows = DbRows> {
   /** Sets (or deletes) one row, maintaining indexes; returns the change, if any. */
   private setRow(table: string, uuid: string, next: Record<string, unknown> | undefined): RowChange<D> | undefined {
     const info = this.info.get(table) as TableInfo;
-    const s = this.writable(table);
-    const old = s.rows.get(uuid);
+    const old = (this.tables.get(table) as TableState).rows.get(uuid);
     if (!old && !next) return undefined;
     if (old && next && rowsEqual(old, next, info.columns)) return undefined;
+    const s = this.writable(table); // copy-on-write only when something changes
     for (const ix of info.indexes) {
       const m = s.indexes.get(indexName(ix)) as Map<string, string>;
       if (old) {
