@@ -25,7 +25,7 @@ export interface LabOptions {
   podsPerNode?: number;
   /** Lab directory (node dirs, `lab.json` state, `cluster.json`); default: a fresh temp directory. */
   dir?: string;
-  /** Namespace name prefix (default `osl<random>`); keep it short. */
+  /** Namespace name prefix (default: `osl<random>` when persistent, else `osdn-<pid>-<n>` names). */
   prefix?: string;
   /** Cluster CIDR (default 10.244.0.0/16); node i gets `<cluster>.i.0/24`. Must be a /16. */
   clusterCidr?: string;
@@ -105,6 +105,12 @@ export const ovsdbPodAttacher: PodAttacher = async (vs, _node, pod) => {
   await attachPodPort(vs, { port: pod.port, ip: pod.ip, mac: pod.mac, podName: pod.name });
 };
 
+let nsCounter = 0;
+/** Namespace name for a lab part: `<prefix>-<what>`, or `osdn-<pid>-<n>` when the prefix is empty. */
+function nsName(prefix: string, what: string): string {
+  return prefix ? `${prefix}-${what}` : `osdn-${process.pid}-${900_000 + ++nsCounter}`;
+}
+
 const live = new Set<Lab>();
 process.once('exit', () => {
   for (const l of live) downSync(l.state);
@@ -138,14 +144,16 @@ export class Lab {
     const mode = opts.mode ?? 'routed';
     const underlayMtu = opts.underlayMtu ?? 1500;
     const podMtu = underlayMtu - tunnelOverhead(tunnel);
-    const prefix = opts.prefix ?? `osl${Math.random().toString(36).slice(2, 7)}`;
+    // Non-persistent labs (tests, the demo) use the test harness's `osdn-<pid>-<n>` names, which the jest
+    // global teardown removes if this process dies; persistent labs (`lab up`) use `osl<random>-<what>`.
+    const prefix = opts.prefix ?? (opts.persistent ? `osl${Math.random().toString(36).slice(2, 7)}` : '');
     const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'ovs-sdn-lab-')));
     await mkdir(dir, { recursive: true });
     const state: LabState = {
       version: 1,
       prefix,
       dir,
-      underlayNetns: `${prefix}-ul`,
+      underlayNetns: nsName(prefix, 'ul'),
       configPath: join(dir, 'cluster.json'),
       clusterCidr: formatCidr(cluster),
       tunnel,
@@ -164,7 +172,7 @@ export class Lab {
         const ip = cidrHost(podCidr, 1 + j);
         pods.push({
           name: `pod${i}-${j}`,
-          netns: `${prefix}-n${i}p${j}`,
+          netns: nsName(prefix, `n${i}p${j}`),
           port: `n${i}p${j}`,
           ip: formatIpv4Address(ip),
           mac: macForIpv4(ip),
@@ -173,7 +181,7 @@ export class Lab {
       }
       state.nodes.push({
         name: `node${i}`,
-        netns: `${prefix}-n${i}`,
+        netns: nsName(prefix, `n${i}`),
         dir: nodeDir,
         ovsdbPid: 0,
         vswitchdPid: 0,
@@ -270,7 +278,7 @@ export class Lab {
     const nodeDir = join(s.dir, `node${i}`);
     const node: LabNode = {
       name: `node${i}`,
-      netns: `${s.prefix}-n${i}`,
+      netns: nsName(s.prefix, `n${i}`),
       dir: nodeDir,
       ovsdbPid: 0,
       vswitchdPid: 0,
@@ -283,7 +291,7 @@ export class Lab {
         const ip = cidrHost(podCidr, 2 + k);
         return {
           name: `pod${i}-${k + 1}`,
-          netns: `${s.prefix}-n${i}p${k + 1}`,
+          netns: nsName(s.prefix, `n${i}p${k + 1}`),
           port: `n${i}p${k + 1}`,
           ip: formatIpv4Address(ip),
           mac: macForIpv4(ip),

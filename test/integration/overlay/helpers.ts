@@ -72,3 +72,23 @@ export function continuousPing(netns: string, dst: string, count: number) {
     },
   };
 }
+
+/**
+ * Sends UDP datagrams from one namespace to `dstIp:9999` until a receiver in `dstNs` reports the source
+ * address it saw (the receiver may not be bound yet when the first datagram arrives). Resolves with
+ * "<source ip> <payload>".
+ */
+export async function receiverSees(srcNs: string, dstNs: string, dstIp: string): Promise<string> {
+  const recv = run('ip', ['netns', 'exec', dstNs, '/usr/bin/python3', '-c',
+    'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("0.0.0.0",9999));s.settimeout(5);' +
+    'd,a=s.recvfrom(100);print(a[0],d.decode())']).then((r) => r.stdout.trim(), (e: Error) => `receiver failed: ${e.message}`);
+  let got: string | undefined;
+  void recv.then((r) => (got = r));
+  const deadline = Date.now() + 6000;
+  while (got === undefined && Date.now() < deadline) {
+    await run('ip', ['netns', 'exec', srcNs, '/usr/bin/python3', '-c',
+      `import socket;socket.socket(socket.AF_INET,socket.SOCK_DGRAM).sendto(b"hi",("${dstIp}",9999))`]);
+    await Promise.race([recv, new Promise((r) => setTimeout(r, 100))]);
+  }
+  return recv;
+}

@@ -4,7 +4,7 @@
  */
 import { Lab } from '../../../src/lab/lab';
 import { run } from '../../../src/lab/process';
-import { pingMatrix, startOverlay } from './helpers';
+import { pingMatrix, receiverSees, startOverlay } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -22,6 +22,8 @@ describe('routed overlay over VxLAN, on-link pod addressing (3 nodes x 2 pods)',
     await ov.rec.whenConverged(20_000);
     expect(lab.state.podMtu).toBe(1450);
     expect(await pingMatrix(lab)).toEqual([]);
+    const [a, b] = [lab.state.nodes[1].pods[1], lab.state.nodes[0].pods[0]];
+    expect(await receiverSees(a.netns, b.netns, b.ip)).toBe(`${a.ip} hi`);
     const { stdout } = await run('ovs-vsctl', [`--db=${lab.state.nodes[0].dbEndpoint}`, 'get', 'interface', 'obr0-tun', 'type', 'options']);
     expect(stdout.split('\n').slice(0, 2)).toEqual(['vxlan', '{remote_ip=flow}']);
   });

@@ -9,7 +9,7 @@ import { run } from '../../../src/lab/process';
 import { parseOverlayCookie } from '../../../src/topology/cookies';
 import { TopologyError } from '../../../src/topology/model';
 import type { NodeConvergence } from '../../../src/topology/reconciler';
-import { continuousPing, dumpFlows, pingMatrix, startOverlay } from './helpers';
+import { continuousPing, dumpFlows, pingMatrix, receiverSees, startOverlay } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -40,6 +40,9 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
       lab.state.nodes.map((n) => n.pods.map((p) => [p.port, p.ip, 'number'])),
     );
     expect(await pingMatrix(lab)).toEqual([]);
+    // the receiver sees the sender's pod IP (no NAT), also for TCP/UDP (checksums survive the tunnel)
+    const [a, b] = [lab.state.nodes[0].pods[0], lab.state.nodes[2].pods[1]];
+    expect(await receiverSees(a.netns, b.netns, b.ip)).toBe(`${a.ip} hi`);
     // the lab's obr0 was adopted, not recreated
     expect(await Promise.all(lab.state.nodes.map((n) => uuidOf(n.dbEndpoint)))).toEqual(uuidsBefore);
     // the round is persisted in obr0's external_ids
