@@ -322,8 +322,8 @@ function parseSetField(valueText: TextPiece, fieldText: TextPiece): Action[] {
   if (!f) throw textError(`unknown field '${fieldText.text}'`, fieldText.col);
   const { value, mask } = fieldValue(f, valueText);
   if (mask === undefined) return [{ type: 'set_field', field: f.name, value }];
-  // OVS (OF1.3) writes a masked set_field as NXAST_REG_LOAD actions, one per contiguous run of mask bits
-  // (each at most 64 bits wide); only wider runs need NXAST_REG_LOAD2.
+  // OVS (OF1.3) writes a masked set_field as NXAST_REG_LOAD actions, one per contiguous run of mask bits,
+  // each at most 64 bits wide (NXAST_REG_LOAD2 is only produced from the API, for a masked set_field).
   const m = oxmValueToBigInt(mask);
   const v = oxmValueToBigInt(value);
   const out: Action[] = [];
@@ -336,30 +336,29 @@ function parseSetField(valueText: TextPiece, fieldText: TextPiece): Action[] {
     }
     let end = bit;
     while (end < width && ((m >> BigInt(end)) & 1n) === 1n) end++;
-    const nBits = end - bit;
-    if (nBits > 64) return [{ type: 'set_field', field: f.name, value, mask }];
-    out.push({ type: 'load', dst: { field: f.name, ofs: bit, nBits }, value: (v >> BigInt(bit)) & ((1n << BigInt(nBits)) - 1n) });
+    // Runs wider than 64 bits become several loads of at most 64 bits, as OVS does.
+    for (let ofs = bit; ofs < end; ofs += 64) {
+      const nBits = Math.min(64, end - ofs);
+      out.push({ type: 'load', dst: { field: f.name, ofs, nBits }, value: (v >> BigInt(ofs)) & ((1n << BigInt(nBits)) - 1n) });
+    }
     bit = end;
   }
   return out;
 }
 
-function parseLoad(p: TextPiece): Action {
+function parseLoad(p: TextPiece): Action[] {
   const [v, d] = arrow(p);
   const dst = parseSubfield(d);
   const value = parseIntegerText(v.text);
   if (value === undefined) throw textError(`load value '${v.text}' is not a number`, v.col);
-  if (dst.nBits < 64 && value >> BigInt(dst.nBits) !== 0n) throw textError(`value ${v.text} does not fit ${dst.nBits} bits`, v.col);
-  const f = oxmFieldByName(dst.field)!;
-  if (dst.nBits > 64) {
-    // OVS loads wider than 64 bits with set_field (NXAST_REG_LOAD2 when partial).
-    const mask = ((1n << BigInt(dst.nBits)) - 1n) << BigInt(dst.ofs);
-    const whole = dst.nBits === f.bytes * 8;
-    return whole
-      ? { type: 'set_field', field: f.name, value: oxmValueFromBigInt(f, value) }
-      : { type: 'set_field', field: f.name, value: oxmValueFromBigInt(f, value << BigInt(dst.ofs)), mask: oxmValueFromBigInt(f, mask) };
+  if (value >> BigInt(dst.nBits) !== 0n) throw textError(`value ${v.text} does not fit ${dst.nBits} bits`, v.col);
+  // OVS writes loads wider than 64 bits as several NXAST_REG_LOADs of at most 64 bits each.
+  const out: Action[] = [];
+  for (let ofs = 0; ofs < dst.nBits; ofs += 64) {
+    const nBits = Math.min(64, dst.nBits - ofs);
+    out.push({ type: 'load', dst: { field: dst.field, ofs: dst.ofs + ofs, nBits }, value: (value >> BigInt(ofs)) & ((1n << BigInt(nBits)) - 1n) });
   }
-  return { type: 'load', dst, value };
+  return out;
 }
 
 function arrow(p: TextPiece): [TextPiece, TextPiece] {
@@ -685,7 +684,7 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
     }
     case 'load':
       needArg();
-      return [parseLoad(arg)];
+      return parseLoad(arg);
     case 'move': {
       needArg();
       const [s, d] = arrow(arg);

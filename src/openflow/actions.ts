@@ -318,10 +318,10 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
         // ofp_action_set_field (section 7.2.5): one OXM, padded to 8.
         w.u16(OFPAT_SET_FIELD).u16(0);
       } else {
-        // Masked set_field: NXAST_REG_LOAD2 (ext_action_header + masked OXM), as OVS encodes it in OF1.3.
+        // Masked set_field: NXAST_REG_LOAD2. The OXM starts right after the subtype, at byte 10 (OVS pulls
+        // the ext_action_header only up to its pad), then zero padding to a multiple of 8.
         if (!f.maskable) throw bad('OFPBAC_BAD_SET_ARGUMENT', `set_field: ${f.name} is not maskable`);
         nxStart(w, NXAST_REG_LOAD2);
-        w.zeros(6);
       }
       encodeOxmEntry(w, entry, 'set_field field');
       finish(w, start);
@@ -628,13 +628,12 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
       return { type: 'load', dst, value };
     }
     case NXAST_REG_LOAD2: {
-      // ext_action_header (6 more bytes of padding) then one OXM, possibly masked, then zero padding.
-      need(10);
-      r.skip(6);
+      // One OXM (possibly masked) right after the subtype, then zero padding.
+      need(4);
       const e = decodeOxmEntry(r);
       if (!e) throw r.error('OFPBAC_BAD_SET_TYPE', 'reg_load2 of an unknown field');
       if (r.remaining >= 8) throw r.error('OFPBAC_BAD_SET_LEN', 'reg_load2 longer than its OXM needs');
-      r.pos = r.end;
+      while (r.remaining > 0) if (r.u8() !== 0) throw r.error('OFPBAC_BAD_SET_ARGUMENT', 'reg_load2 padding is not zero');
       return e.mask === undefined ? { type: 'set_field', field: e.field, value: e.value } : { type: 'set_field', field: e.field, value: e.value, mask: e.mask };
     }
     case NXAST_NOTE: {
