@@ -132,7 +132,7 @@ export class VswitchInterfaceError extends Error {
 }
 
 /** Stable codes of {@link VswitchError}. */
-export type VswitchErrorCode = 'VSWITCH_NO_ROOT' | 'VSWITCH_NO_BRIDGE' | 'VSWITCH_PORT_CONFLICT';
+export type VswitchErrorCode = 'VSWITCH_NO_ROOT' | 'VSWITCH_NO_BRIDGE' | 'VSWITCH_PORT_CONFLICT' | 'VSWITCH_DUPLICATE_PORT';
 
 /** A request that cannot be carried out: no Open_vSwitch row, unknown bridge, port on another bridge. */
 export class VswitchError extends Error {
@@ -369,6 +369,11 @@ export class Vswitch {
       if (!br) throw new VswitchError('VSWITCH_NO_BRIDGE', `no bridge named ${bridge}`, { bridge });
       const touched: string[] = [];
       const newPorts: string[] = [];
+      const seen = new Set<string>();
+      for (const spec of specs) {
+        if (seen.has(spec.name)) throw new VswitchError('VSWITCH_DUPLICATE_PORT', `port ${spec.name} is given twice`, { bridge, port: spec.name });
+        seen.add(spec.name);
+      }
       for (const spec of specs) {
         const changed = this.portOps(txn, snap, br, spec, newPorts);
         if (changed) touched.push(spec.name);
@@ -447,11 +452,20 @@ export class Vswitch {
 
   /** Removes a port from a bridge (its row and interfaces are garbage-collected). No-op if absent. */
   deletePort(bridge: string, name: string, opts: VswitchOpOptions = {}): Promise<VswitchResult> {
+    return this.deletePorts(bridge, [name], opts);
+  }
+
+  /** {@link deletePort} for many ports, in ONE transaction; names not on the bridge are ignored. */
+  deletePorts(bridge: string, names: readonly string[], opts: VswitchOpOptions = {}): Promise<VswitchResult> {
     return this.run(opts, (txn, snap) => {
       const br = snap.lookup('Bridge', { name: bridge });
-      const port = snap.lookup('Port', { name });
-      if (!br || !port || !br.ports.includes(port._uuid)) return [];
-      txn.mutate('Bridge', [where.uuid(br._uuid)], [mutate.delete('ports', [port._uuid])]);
+      if (!br) return [];
+      const gone: string[] = [];
+      for (const name of new Set(names)) {
+        const port = snap.lookup('Port', { name });
+        if (port && br.ports.includes(port._uuid)) gone.push(port._uuid);
+      }
+      if (gone.length) txn.mutate('Bridge', [where.uuid(br._uuid)], [mutate.delete('ports', gone)]);
       return [];
     });
   }

@@ -129,6 +129,16 @@ describe('vswitch operations against real ovsdb-server + ovs-vswitchd', () => {
     expect(vs.iface('nosuchdev0')).toBeUndefined();
     expect((await vs.deletePort('br0', 'nosuchdev0')).changed).toBe(false);
     await expect(vs.ensurePort('nobr', { name: 'x' })).rejects.toBeInstanceOf(VswitchError);
+    await expect(vs.ensurePorts('br0', [{ name: 'd0' }, { name: 'd0' }])).rejects.toMatchObject({ code: 'VSWITCH_DUPLICATE_PORT' });
+    // Several at once, in one transaction.
+    await vs.ensurePorts('br0', [{ name: 'del0', type: 'internal' }, { name: 'del1', type: 'internal' }]);
+    const r2 = await vs.deletePorts('br0', ['del0', 'del1', 'not-there']);
+    expect(r2.changed).toBe(true);
+    expect(vs.port('del0')).toBeUndefined();
+    expect(vs.port('del1')).toBeUndefined();
+    const seq = vs.replica.seq;
+    expect((await vs.deletePorts('br0', ['del0', 'del1'])).changed).toBe(false);
+    expect(vs.replica.seq).toBe(seq);
   });
 
   it('two clients ensuring the same port concurrently: one creates it, the other retries from the new state', async () => {
