@@ -176,6 +176,8 @@ class NodeAgent {
       try {
         await this.ensureConnected();
         if (this.stopped || !this.vs || !this.desired) return;
+        // Changes that arrived while connecting (e.g. the pods just discovered) are in this.desired already.
+        this.pending = false;
         await this.pass(t0, reason);
       } catch (e) {
         if (this.stopped) return;

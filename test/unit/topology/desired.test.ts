@@ -1,3 +1,4 @@
+import { toOpenFlowDesired } from '../../../src/topology/reconciler-flows';
 import { MASK_OBJECT, CookieCategory, parseOverlayCookie, peerCookieMask, cookieWithRound, makeOverlayCookie } from '../../../src/topology/cookies';
 import {
   computeNodeDesired,
@@ -150,5 +151,25 @@ describe('desired state (classic)', () => {
     ]);
     expect(d.host).toMatchObject({ gatewayDevice: 'kbr0', ipForward: true, linuxBridge: { name: 'kbr0', member: 'obr0' }, mtu: 1450 });
     expect(d.flows.map((f) => f.actions)).toEqual(['NORMAL']);
+  });
+});
+
+describe('desired flows as OpenFlow', () => {
+  it('every flow text parses into a FLOW_MOD with the round in its cookie', () => {
+    const d = computeNodeDesired(topo(3, {}, pods), 'node1')!;
+    const of = toOpenFlowDesired(d.flows, 9);
+    expect(of).toHaveLength(d.flows.length);
+    of.forEach((f, i) => {
+      expect(f.tableId).toBe(d.flows[i].table);
+      expect(f.priority).toBe(d.flows[i].priority);
+      expect(parseOverlayCookie(f.cookie!)).toMatchObject({ ours: true, round: 9 });
+      expect(f.instructions.length > 0).toBe(d.flows[i].actions !== 'drop');
+    });
+    // the tunnel classification matches in_port and tun_src
+    const tun = of[d.flows.findIndex((f) => f.match.includes('tun_src=172.31.0.2'))];
+    expect(tun.match).toEqual([
+      { field: 'in_port', value: 65001 },
+      { field: 'tun_src', value: 0xac1f0002 },
+    ]);
   });
 });
