@@ -286,33 +286,44 @@ const scratch = new Writer(1 << 16);
  * as it was).
  */
 export function encodeMessage(msg: OfpMessage, w?: Writer): Buffer {
-  const c = BY_NAME.get(msg.type);
-  if (!c) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `unknown message type ${String(msg.type)}`, 0);
   const out = w ?? scratch.reset();
   const start = out.pos;
+  encodeMessageInto(msg, out);
+  return w ? out.buf.subarray(start, out.pos) : Buffer.from(out.buf.subarray(start, out.pos));
+}
+
+/**
+ * The allocation-free form of {@link encodeMessage}: appends the message to `w` and returns its length in
+ * bytes (it occupies `w.buf[w.pos - length, w.pos)`). This is the hot path for a sender that batches messages
+ * in one Writer and writes `w.view()` to its socket.
+ */
+export function encodeMessageInto(msg: OfpMessage, w: Writer): number {
+  const c = BY_NAME.get(msg.type);
+  if (!c) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `unknown message type ${String(msg.type)}`, 0);
+  const start = w.pos;
   try {
     const version = msg.type === 'HELLO' || msg.type === 'ERROR' ? msg.version : OFP13_VERSION;
-    out.ensure(OFP_HEADER_LEN);
-    const b = out.buf;
+    w.ensure(OFP_HEADER_LEN);
+    const b = w.buf;
     b[start] = version;
     b[start + 1] = c.ofpType;
     b[start + 2] = 0;
     b[start + 3] = 0;
     b.writeUInt32BE(msg.xid >>> 0, start + 4);
-    out.pos = start + OFP_HEADER_LEN;
-    if (c.experimenter !== undefined) out.u32(c.experimenter).u32(c.expType!);
-    else if (msg.type === 'EXPERIMENTER') out.u32(msg.experimenter).u32(msg.expType);
-    c.encode(out, msg);
-    endMessage(out, start, msg.type);
+    w.pos = start + OFP_HEADER_LEN;
+    if (c.experimenter !== undefined) w.u32(c.experimenter).u32(c.expType!);
+    else if (msg.type === 'EXPERIMENTER') w.u32(msg.experimenter).u32(msg.expType);
+    c.encode(w, msg);
+    endMessage(w, start, msg.type);
   } catch (e) {
-    out.pos = start;
+    w.pos = start;
     if (e instanceof OpenFlowDecodeError) throw e;
     if (e instanceof RangeError || e instanceof TypeError) {
       throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `cannot encode ${msg.type}: ${e.message}`, 0, msg.type);
     }
     throw e;
   }
-  return w ? out.buf.subarray(start, out.pos) : Buffer.from(out.buf.subarray(start, out.pos));
+  return w.pos - start;
 }
 
 const VERSION_NAMES: Record<number, string> = { 1: 'OF1.0', 2: 'OF1.1', 3: 'OF1.2', 4: 'OF1.3', 5: 'OF1.4', 6: 'OF1.5' };
@@ -355,5 +366,5 @@ export function knownMessageTypes(): OfpMessageType[] {
 }
 
 bundleHooks.decode = (buf) => decodeMessage(buf);
-bundleHooks.encode = (m, w) => encodeMessage(m, w);
+bundleHooks.encode = (m, w) => encodeMessageInto(m, w);
 bundleHooks.format = (m) => formatMessage(m);

@@ -29,7 +29,7 @@ import { forEachProp, hx, writeProp } from './common';
 /** Set by dispatch.ts (which imports this module) to break the import cycle. */
 export const bundleHooks: {
   decode: (buf: Buffer) => OfpMessage;
-  encode: (m: OfpMessage, w: Writer) => Buffer;
+  encode: (m: OfpMessage, w: Writer) => number;
   format: (m: OfpMessage) => string;
 } = {
   decode: () => {

@@ -173,3 +173,24 @@ const PORT_NAMES: Record<number, string> = {
 export function portName(p: number): string {
   return PORT_NAMES[p] ?? String(p);
 }
+
+/**
+ * Writes a u64 at `p` (big-endian). Values below 2^32, the common case for cookies and counters, avoid
+ * BigInt arithmetic; others go through Buffer's BigInt writer. `v` is taken modulo 2^64.
+ */
+export function writeU64At(b: Buffer, p: number, v: bigint): void {
+  if (v >= 0n && v <= 0xffffffffn) {
+    b.writeUInt32BE(0, p);
+    b.writeUInt32BE(Number(v), p + 4);
+  } else b.writeBigUInt64BE(BigInt.asUintN(64, v), p);
+}
+
+/** Reads a big-endian u64 at `p`; the caller has checked the bounds. Values below 2^32 skip BigInt shifts. */
+export function readU64At(b: Buffer, p: number): bigint {
+  const hi = b.readUInt32BE(p);
+  const lo = b.readUInt32BE(p + 4);
+  if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+  // All-ones: OFP_NO_BUFFER-style "none" cookies (every OVS PACKET_IN carries one).
+  if (hi === 0xffffffff && lo === 0xffffffff) return 0xffffffffffffffffn;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}

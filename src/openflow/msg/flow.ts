@@ -27,7 +27,7 @@ import {
 } from '../types';
 import { codec, mpCodec } from './codec';
 import { expectEnd } from './switch';
-import { hx, parseFixed, portName } from './common';
+import { hx, parseFixed, portName, readU64At, writeU64At } from './common';
 
 /** Size of ofp_flow_mod after the ofp_header, up to the match. */
 const FLOW_MOD_FIXED = 40;
@@ -60,8 +60,8 @@ export const flowModCodec = codec<FlowMod>({
     r.need(FLOW_MOD_FIXED, 'ofp_flow_mod', 'OFPBRC_BAD_LEN');
     const b = r.buf;
     const p = r.pos;
-    const cookie = b.readBigUInt64BE(p);
-    const cookieMask = b.readBigUInt64BE(p + 8);
+    const cookie = readU64At(b, p);
+    const cookieMask = readU64At(b, p + 8);
     const tableId = b[p + 16]!;
     const command = b[p + 17]!;
     const idleTimeout = b.readUInt16BE(p + 18);
@@ -96,8 +96,8 @@ export const flowModCodec = codec<FlowMod>({
     w.ensure(FLOW_MOD_FIXED);
     const b = w.buf;
     const p = w.pos;
-    b.writeBigUInt64BE(BigInt.asUintN(64, m.cookie), p);
-    b.writeBigUInt64BE(BigInt.asUintN(64, m.cookieMask), p + 8);
+    writeU64At(b, p, m.cookie);
+    writeU64At(b, p + 8, m.cookieMask);
     b[p + 16] = m.tableId;
     b[p + 17] = m.command;
     b.writeUInt16BE(m.idleTimeout & 0xffff, p + 18);
@@ -269,9 +269,9 @@ export function decodeFlowStatsEntry(r: Reader): FlowStats {
   const idleTimeout = b.readUInt16BE(p + 14);
   const hardTimeout = b.readUInt16BE(p + 16);
   const flags = b.readUInt16BE(p + 18);
-  const cookie = b.readBigUInt64BE(p + 24);
-  const packetCount = b.readBigUInt64BE(p + 32);
-  const byteCount = b.readBigUInt64BE(p + 40);
+  const cookie = readU64At(b, p + 24);
+  const packetCount = readU64At(b, p + 32);
+  const byteCount = readU64At(b, p + 40);
   e.pos = p + FLOW_STATS_FIXED;
   const match = decodeMatch(e);
   const instructions = decodeInstructions(e);
@@ -306,9 +306,9 @@ export function encodeFlowStatsEntry(w: Writer, s: FlowStats): void {
   b.writeUInt16BE(s.hardTimeout & 0xffff, start + 16);
   b.writeUInt16BE(s.flags & 0xffff, start + 18);
   b.writeUInt32BE(0, start + 20);
-  b.writeBigUInt64BE(BigInt.asUintN(64, s.cookie), start + 24);
-  b.writeBigUInt64BE(BigInt.asUintN(64, s.packetCount), start + 32);
-  b.writeBigUInt64BE(BigInt.asUintN(64, s.byteCount), start + 40);
+  writeU64At(b, start + 24, s.cookie);
+  writeU64At(b, start + 32, s.packetCount);
+  writeU64At(b, start + 40, s.byteCount);
   w.pos = start + FLOW_STATS_FIXED;
   encodeMatch(w, s.match);
   encodeInstructions(w, s.instructions);

@@ -31,7 +31,7 @@ import {
   type PacketOut,
 } from '../types';
 import { codec } from './codec';
-import { forEachProp, hx, portName, writeOpaqueProp, writeProp } from './common';
+import { forEachProp, hx, portName, readU64At, writeOpaqueProp, writeProp } from './common';
 
 /**
  * The first line of ofputil_packet_in_format (lib/ofp-packet.c): `[table_id=N ][cookie=0x.. ]total_len=N
@@ -78,12 +78,13 @@ export const packetInCodec = codec<PacketIn>({
     const totalLen = b.readUInt16BE(p + 4);
     const reason = b[p + 6]!;
     const tableId = b[p + 7]!;
-    const cookie = b.readBigUInt64BE(p + 8);
+    const cookie = readU64At(b, p + 8);
     r.pos = p + 16;
     const match = decodeMatch(r);
     r.need(2, 'ofp_packet_in padding', 'OFPBRC_BAD_LEN');
     r.skip(2);
-    const data = r.copy(r.remaining);
+    // A view, not a copy: PACKET_IN is the hot asynchronous message (see PacketIn.data).
+    const data = r.bytes(r.remaining);
     return { type: 'PACKET_IN', xid: h.xid, bufferId, totalLen, reason, tableId, cookie, match, data };
   },
   encode(w, m) {
