@@ -47,12 +47,12 @@ export class OvsdbNotationError extends Error {
     /** The offending JSON value. */
     readonly value: unknown,
   ) {
-    super(`${message}: ${preview(value)}`);
+    super(`${message}: ${previewOvsdbValue(value)}`);
   }
 }
 
 /** Short printable form of a value for error messages (bigint-safe, truncated). */
-export function preview(value: unknown, max = 120): string {
+export function previewOvsdbValue(value: unknown, max = 120): string {
   let s: string;
   try {
     s = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);

@@ -38,7 +38,7 @@
 import { Observable, Subject } from 'rxjs';
 import { OvsdbClient, OvsdbMonitor, OvsdbMonitorEvent } from './client';
 import { OvsdbTimeoutError, OvsdbUnknownMethodError, OvsdbConnectionClosedError } from './errors';
-import { Condition, preview } from './notation';
+import { Condition, previewOvsdbValue } from './notation';
 import { ColumnSchema, DatabaseSchema, TableSchema } from './schema';
 import { DbRows, TableName, Transaction, TransactionResult } from './transaction';
 
@@ -592,7 +592,7 @@ export class Replica<D extends DbRows = DbRows> {
       this.errorsSubject.next(
         e instanceof OvsdbReplicaError
           ? e
-          : new OvsdbReplicaError('OVSDB_REPLICA_BAD_UPDATE', `cannot apply update: ${(e as Error).message}`, { update: preview(ev.updates) }, { cause: e }),
+          : new OvsdbReplicaError('OVSDB_REPLICA_BAD_UPDATE', `cannot apply update: ${(e as Error).message}`, { update: previewOvsdbValue(ev.updates) }, { cause: e }),
       );
       return;
     }
@@ -605,7 +605,7 @@ export class Replica<D extends DbRows = DbRows> {
   /** Decodes an update2 `<table-updates2>` into row operations, then applies them (all or nothing). */
   private applyUpdate2(updates: Record<string, unknown>): RowChange<D>[] {
     if (typeof updates !== 'object' || updates === null || Array.isArray(updates))
-      throw new OvsdbReplicaError('OVSDB_REPLICA_BAD_UPDATE', 'table-updates is not an object', { update: preview(updates) });
+      throw new OvsdbReplicaError('OVSDB_REPLICA_BAD_UPDATE', 'table-updates is not an object', { update: previewOvsdbValue(updates) });
     // Decode everything first so that a malformed update changes nothing.
     const planned: { table: string; uuid: string; next: Record<string, unknown> | undefined }[] = [];
     for (const table of Object.keys(updates)) {
@@ -693,7 +693,7 @@ export class Replica<D extends DbRows = DbRows> {
   /** A full dump after reconnect: replace every table, return only the differences. */
   private replaceAll(updates: Record<string, unknown>): RowChange<D>[] {
     if (typeof updates !== 'object' || updates === null || Array.isArray(updates))
-      throw new OvsdbReplicaError('OVSDB_REPLICA_BAD_UPDATE', 'table-updates is not an object', { update: preview(updates) });
+      throw new OvsdbReplicaError('OVSDB_REPLICA_BAD_UPDATE', 'table-updates is not an object', { update: previewOvsdbValue(updates) });
     const fresh = new Map<string, Map<string, Record<string, unknown>>>();
     for (const [table, info] of this.info) {
       const rows = new Map<string, Record<string, unknown>>();

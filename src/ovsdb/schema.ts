@@ -18,7 +18,7 @@ import {
   isUuidName,
   isWireNamedUuid,
   isWireUuid,
-  preview,
+  previewOvsdbValue,
   fromWireLoose,
 } from './notation';
 
@@ -51,7 +51,7 @@ export class OvsdbSchemaError extends Error {
   ) {
     const where = [context.table, context.column].filter((x) => x !== undefined).join('.');
     super(
-      `${where ? `${where}: ` : ''}${message}${'value' in context ? ` (value ${preview(context.value)})` : ''}`,
+      `${where ? `${where}: ` : ''}${message}${'value' in context ? ` (value ${previewOvsdbValue(context.value)})` : ''}`,
     );
   }
   get table(): string | undefined {
@@ -214,7 +214,7 @@ function encodeAtom(base: BaseType, enumSet: ReadonlySet<unknown> | undefined, v
       break;
   }
   if (enumSet && !enumSet.has(typeof out === 'object' ? out[1] : out))
-    fail('OVSDB_CONSTRAINT_VIOLATION', ctx, `not one of the allowed values ${preview(base.enum)}`, v);
+    fail('OVSDB_CONSTRAINT_VIOLATION', ctx, `not one of the allowed values ${previewOvsdbValue(base.enum)}`, v);
   return out;
 }
 
