@@ -282,7 +282,8 @@ class NodeAgent {
     const res = await syncFlowsWithin(this.session, d.flows, this.round, removed.map((p) => peerCookieMask(p)));
     // 3. Host network.
     const hostKey = JSON.stringify(d.host);
-    if (this.forceHost || this.hostApplied !== hostKey) {
+    // Re-applied on audits too (idempotent `replace` commands), so a removed address or route comes back.
+    if (this.forceHost || reason === 'audit' || this.hostApplied !== hostKey) {
       this.forceHost = false;
       await (this.owner.hostNetwork.apply(this.name, d.host));
       this.hostApplied = hostKey;
