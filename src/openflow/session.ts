@@ -450,14 +450,17 @@ export class OpenFlowSession {
     this.echoTimer.unref();
   }
 
-  private connectionLost(sock: OpenFlowSocket, err: Error): void {
+  private connectionLost(sock: OpenFlowSocket, err: Error, flush = false): void {
     if (this.sock !== sock) return;
     this.sock = undefined;
     this.queue?.close();
     this.queue = undefined;
     clearInterval(this.echoTimer);
     this.echoTimer = undefined;
-    sock.destroy();
+    if (flush) {
+      sock.destroySoon();
+      setTimeout(() => sock.destroy(), 1000).unref();
+    } else sock.destroy();
     if (this.handshake) {
       clearTimeout(this.handshake.timer);
       this.handshake.reject(err);
@@ -616,14 +619,15 @@ export class OpenFlowSession {
       w.u8(Math.min(version, OFP13_VERSION)).u8(OFPT_ERROR).u16(0).u32(0).u16(0).u16(0);
       w.bytes(Buffer.from(text, 'latin1'));
       w.patchU16(2, w.pos);
-      sock.write(w.toBuffer());
       const err = new OpenFlowRuntimeError('OFPSDN_HELLO_FAILED', `version negotiation failed: ${text}`, {
         ...this.ctx(),
         peerVersion: version,
         peerBitmap: bitmap,
       });
-      sock.end();
-      this.connectionLost(sock, err);
+      this.queue?.flush();
+      // Let the ERROR reach the peer before the socket goes (destroy would drop unwritten data).
+      sock.end(w.toBuffer());
+      this.connectionLost(sock, err, true);
       return;
     }
     hs.helloSeen = true;
@@ -637,7 +641,6 @@ export class OpenFlowSession {
         return;
       case 'ECHO_REPLY':
         this.missedEchoes = 0;
-        if (!this.pending.has(msg.xid)) return;
         break;
       case 'ERROR':
         this.onError(msg);

@@ -1,0 +1,273 @@
+/*
+ * Session behaviour against a fake switch that misbehaves on purpose (a real ovs-vswitchd cannot be made to
+ * stop answering echoes, stop reading, or speak another version). The fake is built from the real codec.
+ */
+import { createServer, Server, Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom, filter } from 'rxjs';
+import { decodeMessage, encodeMessage } from '../../../src/openflow/dispatch';
+import { OpenFlowFramer } from '../../../src/openflow/framer';
+import { OpenFlowSession } from '../../../src/openflow/session';
+import { OpenFlowRequestError, OpenFlowRuntimeError } from '../../../src/openflow/runtime-errors';
+import { flowMod, OfpMessage, MultipartReplyBody } from '../../../src/openflow/types';
+
+type Behaviour = {
+  hello?: Buffer | null; // raw HELLO to send (null: never send one)
+  onMessage?: (m: OfpMessage, reply: (m: OfpMessage) => void, sock: Socket) => boolean | void; // true: handled
+};
+
+class FakeSwitch {
+  readonly server: Server;
+  readonly sockets = new Set<Socket>();
+  received: OfpMessage[] = [];
+  constructor(
+    readonly path: string,
+    public behaviour: Behaviour = {},
+  ) {
+    this.server = createServer((sock) => this.serve(sock));
+  }
+  listen(): Promise<void> {
+    return new Promise((r) => this.server.listen(this.path, r));
+  }
+  private serve(sock: Socket): void {
+    this.sockets.add(sock);
+    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('error', () => undefined);
+    const hello = this.behaviour.hello === undefined ? Buffer.from('04000010000000010001000800000010', 'hex') : this.behaviour.hello;
+    if (hello) sock.write(hello);
+    const framer = new OpenFlowFramer();
+    const reply = (m: OfpMessage) => sock.write(encodeMessage(m));
+    sock.on('data', (chunk) => {
+      for (const f of framer.push(chunk)) {
+        const m = decodeMessage(f);
+        this.received.push(m);
+        if (this.behaviour.onMessage?.(m, reply, sock)) continue;
+        switch (m.type) {
+          case 'FEATURES_REQUEST':
+            reply({ type: 'FEATURES_REPLY', xid: m.xid, datapathId: 0xabcn, nBuffers: 0, nTables: 254, auxiliaryId: 0, capabilities: 0, reserved: 0 });
+            break;
+          case 'BARRIER_REQUEST':
+            reply({ type: 'BARRIER_REPLY', xid: m.xid });
+            break;
+          case 'ECHO_REQUEST':
+            reply({ type: 'ECHO_REPLY', xid: m.xid, data: m.data });
+            break;
+          default:
+            break;
+        }
+      }
+    });
+  }
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+describe('OpenFlowSession with a fake switch', () => {
+  let dir: string;
+  let fake: FakeSwitch;
+  let n = 0;
+  const sessions: OpenFlowSession[] = [];
+  const connect = async (opts: Parameters<typeof OpenFlowSession.connect>[1] = {}) => {
+    const s = await OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false, ...opts });
+    sessions.push(s);
+    return s;
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'of-fake-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    fake = new FakeSwitch(join(dir, `sw${++n}.sock`));
+    await fake.listen();
+  });
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((s) => s.close(false)));
+    await fake.close();
+  });
+
+  it('negotiates 1.3 from a newer peer whose version bitmap includes 1.3', async () => {
+    // HELLO version 0x06 with a bitmap offering 1.3..1.5 (bits 4, 5, 6).
+    fake.behaviour.hello = Buffer.from('06000010000000010001000800000070', 'hex');
+    const s = await connect();
+    expect(s.state).toBe('up');
+    expect(s.datapathId).toBe(0xabcn);
+    expect(fake.received.map((m) => m.type)).toEqual(expect.arrayContaining(['HELLO', 'FEATURES_REQUEST', 'SET_CONFIG', 'BARRIER_REQUEST']));
+    const sc = fake.received.find((m) => m.type === 'SET_CONFIG');
+    expect(sc).toMatchObject({ missSendLen: 0xffff });
+  });
+
+  it('refuses a peer whose bitmap lacks 1.3 with HELLO_FAILED', async () => {
+    fake.behaviour.hello = Buffer.from('06000010000000010001000800000060', 'hex');
+    const got: Buffer[] = [];
+    let closed!: Promise<void>;
+    fake.server.on('connection', (sock) => {
+      closed = new Promise((r) => sock.on('close', () => r()));
+      sock.on('data', (d) => got.push(d));
+    });
+    const err = await OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenFlowRuntimeError);
+    expect((err as OpenFlowRuntimeError).code).toBe('OFPSDN_HELLO_FAILED');
+    expect((err as OpenFlowRuntimeError).context.peerBitmap).toBe(0x60);
+    await closed; // everything we sent has arrived
+    const bytes = Buffer.concat(got);
+    const at = bytes.indexOf(Buffer.from([0x04, 0x01])); // OFPT_ERROR in version 0x04
+    expect(at).toBe(16); // right after our HELLO
+    expect(bytes.readUInt32BE(at + 8)).toBe(0); // HELLO_FAILED / INCOMPATIBLE
+  });
+
+  it('sends ROLE_REQUEST, SET_ASYNC and the packet-in format when asked, during the handshake', async () => {
+    fake.behaviour.onMessage = (m, reply) => {
+      if (m.type === 'ROLE_REQUEST') {
+        reply({ type: 'ROLE_REPLY', xid: m.xid, role: m.role, generationId: m.generationId });
+        return true;
+      }
+    };
+    const s = await connect({
+      role: { role: 'master', generationId: 7n },
+      async: { packetInMask: [1, 0], portStatusMask: [7, 7], flowRemovedMask: [0, 0] },
+      packetInFormat: 'nxt_packet_in2',
+      controllerId: 3,
+      missSendLen: 128,
+    });
+    expect(s.state).toBe('up');
+    const types = fake.received.map((m) => m.type);
+    expect(types).toEqual(['HELLO', 'FEATURES_REQUEST', 'SET_CONFIG', 'NXT_SET_CONTROLLER_ID', 'NXT_SET_PACKET_IN_FORMAT', 'ROLE_REQUEST', 'SET_ASYNC', 'BARRIER_REQUEST']);
+    expect(fake.received.find((m) => m.type === 'ROLE_REQUEST')).toMatchObject({ role: 2, generationId: 7n });
+    expect(fake.received.find((m) => m.type === 'SET_CONFIG')).toMatchObject({ missSendLen: 128 });
+  });
+
+  it('fails the handshake with OFPSDN_HANDSHAKE_TIMEOUT when the peer never says HELLO', async () => {
+    fake.behaviour.hello = null;
+    await expect(OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false, handshakeTimeoutMs: 100 })).rejects.toMatchObject({
+      code: 'OFPSDN_HANDSHAKE_TIMEOUT',
+    });
+  });
+
+  it('declares the peer dead after M unanswered echoes', async () => {
+    let answerEchoes = true;
+    fake.behaviour.onMessage = (m) => m.type === 'ECHO_REQUEST' && !answerEchoes;
+    const s = await connect({ echoIntervalMs: 30, maxMissedEchoes: 2 });
+    // Answered echoes keep it up for several intervals.
+    await firstValueFrom(s.messages$.pipe(filter((m) => m.type === 'ECHO_REPLY')));
+    await firstValueFrom(s.messages$.pipe(filter((m) => m.type === 'ECHO_REPLY')));
+    expect(s.state).toBe('up');
+    answerEchoes = false;
+    const down = await firstValueFrom(s.state$.pipe(filter((e) => e.state === 'closed')));
+    expect(down.error).toBeInstanceOf(OpenFlowRuntimeError);
+    expect((down.error as OpenFlowRuntimeError).code).toBe('OFPSDN_PEER_DEAD');
+  });
+
+  it('times out a request, and fails every pending request when the connection drops', async () => {
+    fake.behaviour.onMessage = (m, _reply, sock) => {
+      if (m.type === 'GET_CONFIG_REQUEST') return true; // never answered
+      if (m.type === 'ROLE_REQUEST') {
+        sock.destroy(); // the switch goes away with three requests pending
+        return true;
+      }
+    };
+    const s = await connect();
+    await expect(s.request({ type: 'GET_CONFIG_REQUEST', xid: 0 }, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'OFPSDN_TIMEOUT' });
+    const p1 = s.request({ type: 'GET_CONFIG_REQUEST', xid: 0 });
+    const p2 = s.multipart({ mpType: 'DESC' });
+    const p3 = s.requestRole({ role: 'equal' });
+    await Promise.allSettled([p1, p2, p3]);
+    for (const p of [p1, p2, p3]) await expect(p).rejects.toMatchObject({ code: 'OFPSDN_DISCONNECTED' });
+    expect(s.state).toBe('closed');
+    await expect(s.barrier()).rejects.toMatchObject({ code: 'OFPSDN_CLOSED' });
+  });
+
+  it('maps an ERROR to the pending request; unsolicited errors go to errors$', async () => {
+    fake.behaviour.onMessage = (m, reply) => {
+      if (m.type === 'GET_CONFIG_REQUEST') {
+        const data = encodeMessage(m);
+        reply({ type: 'ERROR', xid: m.xid, version: 4, errType: 1, code: 1, data });
+        reply({ type: 'ERROR', xid: 0xdead, version: 4, errType: 5, code: 3, data: Buffer.alloc(0) });
+        return true;
+      }
+    };
+    const s = await connect();
+    const unsolicited = firstValueFrom(s.errors$);
+    const req = { type: 'GET_CONFIG_REQUEST' as const, xid: 0 };
+    const e = (await s.request(req).catch((x: unknown) => x)) as OpenFlowRequestError;
+    expect(e).toBeInstanceOf(OpenFlowRequestError);
+    expect(e.code).toBe('OFPET_BAD_REQUEST/OFPBRC_BAD_TYPE');
+    expect(e.request).toBe(req);
+    const u = (await unsolicited) as OpenFlowRequestError;
+    expect(u.code).toBe('OFPET_FLOW_MOD_FAILED/OFPFMFC_OVERLAP');
+    expect(u.request).toBeUndefined();
+  });
+
+  it('reassembles REPLY_MORE parts (Promise and async iterator) and caps the total', async () => {
+    const part = (xid: number, more: boolean, ports: number[]): OfpMessage => ({
+      type: 'MULTIPART_REPLY',
+      xid,
+      flags: more ? 1 : 0,
+      body: {
+        mpType: 'PORT_DESC',
+        ports: ports.map((p) => ({ portNo: p, hwAddr: '02:00:00:00:00:01', name: `p${p}`, config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 })),
+      },
+    });
+    fake.behaviour.onMessage = (m, reply) => {
+      if (m.type === 'MULTIPART_REQUEST') {
+        reply(part(m.xid, true, [1, 2]));
+        reply(part(m.xid, true, [3]));
+        reply(part(m.xid, false, [4, 5]));
+        return true;
+      }
+    };
+    const s = await connect();
+    expect((await s.portDesc()).map((p) => p.portNo)).toEqual([1, 2, 3, 4, 5]);
+    const seen: MultipartReplyBody[] = [];
+    for await (const b of s.multipartIter({ mpType: 'PORT_DESC' })) seen.push(b);
+    expect(seen.map((b) => (b.mpType === 'PORT_DESC' ? b.ports.length : -1))).toEqual([2, 1, 2]);
+    await s.close(false);
+    const capped = await connect({ maxMultipartBytes: 200 });
+    await expect(capped.portDesc()).rejects.toMatchObject({ code: 'OFPSDN_MULTIPART_TOO_LARGE' });
+    await capped.barrier(); // still usable
+  });
+
+  it('bounds the write queue when the switch stops reading, with a clear error', async () => {
+    fake.behaviour.onMessage = (m, _reply, sock) => {
+      if (m.type === 'BARRIER_REQUEST' && fake.received.filter((x) => x.type === 'BARRIER_REQUEST').length === 1) {
+        _reply({ type: 'BARRIER_REPLY', xid: m.xid });
+        sock.pause(); // stop reading from now on
+        return true;
+      }
+    };
+    const cap = 512 * 1024;
+    const s = await connect({ writeQueue: { maxBytes: cap, lowWaterBytes: 64 * 1024 } });
+    const fm = flowMod({ priority: 1, match: [{ field: 'in_port', value: 1 }], instructions: [{ type: 'apply_actions', actions: [{ type: 'output', port: 2, maxLen: 0 }] }] });
+    let err: unknown;
+    let sent = 0;
+    for (let i = 0; i < 1_000_000 && !err; i++) {
+      try {
+        s.send({ ...fm, xid: 0 });
+        sent++;
+      } catch (e) {
+        err = e;
+      }
+      if ((i & 255) === 255) await new Promise((r) => setImmediate(r)); // let the socket take what it can
+    }
+    expect(err).toBeInstanceOf(OpenFlowRuntimeError);
+    expect((err as OpenFlowRuntimeError).code).toBe('OFPSDN_WRITE_QUEUE_FULL');
+    expect(s.pendingWriteBytes).toBeLessThanOrEqual(cap);
+    expect(sent).toBeGreaterThan(1000);
+  });
+
+  it('reconnects with backoff after the peer drops the connection, and says so', async () => {
+    const s = await connect({ reconnect: true, backoff: { initialMs: 10, maxMs: 50 } });
+    const downs: string[] = [];
+    s.state$.subscribe((e) => downs.push(e.state));
+    const up = firstValueFrom(s.up$);
+    for (const sock of fake.sockets) sock.destroy();
+    const u = await up;
+    expect(u).toMatchObject({ reconnected: true, epoch: 2 });
+    expect(downs).toEqual(expect.arrayContaining(['down', 'connecting', 'handshaking', 'up']));
+    await s.barrier();
+  });
+});
