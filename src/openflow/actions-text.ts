@@ -543,7 +543,7 @@ function parseCt(p: TextPiece, ctx: ActionParseContext): Action {
         else ct.zone = parseSubfield(val);
         break;
       case 'alg':
-        ct.alg = ALGS[val.text] ?? num(val, 16, 'ct alg');
+        ct.alg = Object.hasOwn(ALGS, val.text) ? ALGS[val.text]! : num(val, 16, 'ct alg');
         break;
       case 'nat':
         ct.actions.push(parseNat(part));

@@ -188,7 +188,7 @@ function fieldError(e: unknown, col: number): never {
 export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): FlowMod {
   const fm = flowMod();
   if (opts.command !== undefined) {
-    const c = typeof opts.command === 'number' ? opts.command : COMMANDS[opts.command];
+    const c = typeof opts.command === 'number' ? opts.command : Object.hasOwn(COMMANDS, opts.command) ? COMMANDS[opts.command] : undefined;
     if (c === undefined || c < 0 || c > 4) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `unknown flow_mod command ${String(opts.command)}`);
     fm.command = c;
   }
@@ -217,13 +217,13 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
     const needVal = (): void => {
       if (eq < 0 || val.text === '') throw textError(`${key} needs a value`, tok.col);
     };
-    if (SHORTHANDS[key] && eq < 0) {
+    if (eq < 0 && Object.hasOwn(SHORTHANDS, key)) {
       const [et, proto] = SHORTHANDS[key]!;
       if (et >= 0) put('eth_type', { field: 'eth_type', value: et }, tok.col);
       if (proto !== undefined) put('ip_proto', { field: 'ip_proto', value: proto }, tok.col);
       continue;
     }
-    if (FLAGS[key] !== undefined && eq < 0) {
+    if (eq < 0 && Object.hasOwn(FLAGS, key)) {
       fm.flags |= FLAGS[key]!;
       continue;
     }

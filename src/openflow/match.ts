@@ -195,7 +195,8 @@ class PrereqState {
         this.vlanPresent = ((value as number) & 0x1000) !== 0 && (mask === undefined || ((mask as number) & 0x1000) !== 0);
         break;
       case 'vlan_tci':
-        this.vlanPresent = ((value as number) & 0x1000) !== 0 && (mask === undefined || ((mask as number) & 0x1000) !== 0);
+        // NXM_OF_VLAN_TCI: the CFI bit is OVS's "VLAN present"; it can only add the prerequisite.
+        if ((value as number) & 0x1000 && (mask === undefined || (mask as number) & 0x1000)) this.vlanPresent = true;
         break;
       case 'ct_state':
         // OVS (is_ct_valid): +trk matched as set and inv matched as clear (`ct_state=+trk-inv`).
