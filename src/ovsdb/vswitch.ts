@@ -99,6 +99,9 @@ export interface PortSpec {
   mac?: string | null;
 }
 
+/** The interface part of a {@link PortSpec} (for {@link Vswitch.ensureInterface}). */
+export type InterfaceSpec = Omit<PortSpec, 'tag' | 'externalIds'>;
+
 /** State of one interface after an operation. */
 export interface InterfaceStatus {
   name: string;
@@ -132,9 +135,9 @@ export class VswitchInterfaceError extends Error {
 }
 
 /** Stable codes of {@link VswitchError}. */
-export type VswitchErrorCode = 'VSWITCH_NO_ROOT' | 'VSWITCH_NO_BRIDGE' | 'VSWITCH_PORT_CONFLICT' | 'VSWITCH_DUPLICATE_PORT';
+export type VswitchErrorCode = 'VSWITCH_NO_ROOT' | 'VSWITCH_NO_BRIDGE' | 'VSWITCH_NO_INTERFACE' | 'VSWITCH_PORT_CONFLICT' | 'VSWITCH_DUPLICATE_PORT';
 
-/** A request that cannot be carried out: no Open_vSwitch row, unknown bridge, port on another bridge. */
+/** A request that cannot be carried out: no Open_vSwitch row, unknown bridge or interface, port on another bridge. */
 export class VswitchError extends Error {
   override readonly name = 'VswitchError';
   constructor(
@@ -203,6 +206,18 @@ export function interfaceOptions(spec: PortSpec): Record<string, string> {
 
 function ifaceType(t: InterfaceType | undefined): string {
   return t === undefined || t === 'system' ? '' : t;
+}
+
+function newInterfaceRow(spec: InterfaceSpec, type: string, options: Record<string, string>): Partial<InterfaceRow> {
+  return {
+    name: spec.name,
+    type,
+    options,
+    ...(spec.ofportRequest !== undefined ? { ofport_request: spec.ofportRequest } : {}),
+    ...(spec.mtuRequest !== undefined ? { mtu_request: spec.mtuRequest } : {}),
+    ...(spec.mac !== undefined ? { mac: spec.mac } : {}),
+    external_ids: Object.fromEntries(Object.entries(spec.interfaceExternalIds ?? {}).filter(([, v]) => v !== null)) as Record<string, string>,
+  };
 }
 
 /**
@@ -393,15 +408,7 @@ export class Vswitch {
     const options = interfaceOptions(spec);
     const type = ifaceType(spec.type);
     if (!port) {
-      const iface = txn.insert('Interface', {
-        name: spec.name,
-        type,
-        options,
-        ...(spec.ofportRequest !== undefined ? { ofport_request: spec.ofportRequest } : {}),
-        ...(spec.mtuRequest !== undefined ? { mtu_request: spec.mtuRequest } : {}),
-        ...(spec.mac !== undefined ? { mac: spec.mac } : {}),
-        external_ids: Object.fromEntries(Object.entries(spec.interfaceExternalIds ?? {}).filter(([, v]) => v !== null)) as Record<string, string>,
-      });
+      const iface = txn.insert('Interface', newInterfaceRow(spec, type, options));
       const p = txn.insert('Port', {
         name: spec.name,
         interfaces: [iface.uuidName],
@@ -428,13 +435,28 @@ export class Vswitch {
     }
     const iface = port.interfaces.map((u) => snap.get('Interface', u)).find((i) => i?.name === spec.name);
     if (!iface) {
-      const ni = txn.insert('Interface', { name: spec.name, type, options });
+      // The port has no interface of its name (e.g. a bond): give it exactly that one interface.
+      const ni = txn.insert('Interface', newInterfaceRow(spec, type, options));
       txn.update('Port', [where.uuid(port._uuid)], { interfaces: [ni.uuidName] });
       return true;
     }
+    return this.ifaceOps(txn, iface, spec, false) || changed;
+  }
+
+  /** Adds the updates that bring an existing interface to `spec`; `partial`: only the properties given. */
+  private ifaceOps(txn: Transaction<Db>, iface: ReplicaRow<Db, 'Interface'>, spec: InterfaceSpec, partial: boolean): boolean {
+    let changed = false;
     const iUpd: Partial<InterfaceRow> = {};
-    if (iface.type !== type) iUpd.type = type;
-    if (!valuesEqual(iface.options, options)) iUpd.options = options;
+    if (!partial || spec.type !== undefined) {
+      const type = ifaceType(spec.type);
+      if (iface.type !== type) iUpd.type = type;
+    }
+    const optionKeys: (keyof InterfaceSpec)[] = ['remoteIp', 'localIp', 'key', 'dstPort', 'csum', 'ttl', 'tos', 'peer', 'options'];
+    if (!partial || optionKeys.some((k) => spec[k] !== undefined)) {
+      // ensurePort: the options map becomes exactly the spec's; ensureInterface: the given keys are merged in.
+      const options = partial ? { ...iface.options, ...interfaceOptions(spec) } : interfaceOptions(spec);
+      if (!valuesEqual(iface.options, options)) iUpd.options = options;
+    }
     if (spec.ofportRequest !== undefined && num(iface.ofport_request) !== spec.ofportRequest) iUpd.ofport_request = spec.ofportRequest;
     if (spec.mtuRequest !== undefined && num(iface.mtu_request) !== spec.mtuRequest) iUpd.mtu_request = spec.mtuRequest;
     if (spec.mac !== undefined && iface.mac !== spec.mac) iUpd.mac = spec.mac;
@@ -448,6 +470,20 @@ export class Vswitch {
       changed = true;
     }
     return changed;
+  }
+
+  /**
+   * Brings an EXISTING interface (on any port) to `spec`, touching only the properties given: `type` if given;
+   * option properties (`remoteIp`, `key`, ..., `options`) are merged into the existing `options` map (other
+   * keys are kept; use {@link ensurePort} to set the whole map). Throws `VSWITCH_NO_INTERFACE` if absent
+   * (an interface cannot exist without its port: use {@link ensurePort} to create one).
+   */
+  ensureInterface(spec: InterfaceSpec, opts: VswitchOpOptions = {}): Promise<VswitchResult> {
+    return this.run(opts, (txn, snap) => {
+      const iface = snap.lookup('Interface', { name: spec.name });
+      if (!iface) throw new VswitchError('VSWITCH_NO_INTERFACE', `no interface named ${spec.name}`, { interface: spec.name });
+      return this.ifaceOps(txn, iface, spec, true) ? [spec.name] : [];
+    });
   }
 
   /** Removes a port from a bridge (its row and interfaces are garbage-collected). No-op if absent. */

@@ -99,6 +99,15 @@ describe('vswitch operations against real ovsdb-server + ovs-vswitchd', () => {
     expect(await get('Interface', 'int0', 'mac_in_use')).toBe('"02:00:00:00:00:42"');
     expect((await vs.ensurePort('br0', { ...specs[0], mac: '02:00:00:00:00:42' })).changed).toBe(false);
 
+    // ensureInterface changes only what is given; option keys are merged.
+    const ei = await vs.ensureInterface({ name: 'vx0', key: 6000, interfaceExternalIds: { tier: 'x' } });
+    expect(ei.changed).toBe(true);
+    expect(await get('Interface', 'vx0', 'options:key')).toBe('"6000"');
+    expect(await get('Interface', 'vx0', 'options:remote_ip')).toBe('"192.0.2.2"');
+    expect(await get('Interface', 'vx0', 'type')).toBe('vxlan');
+    expect((await vs.ensureInterface({ name: 'vx0', key: 6000 })).changed).toBe(false);
+    await expect(vs.ensureInterface({ name: 'nope0' })).rejects.toMatchObject({ code: 'VSWITCH_NO_INTERFACE' });
+
     // Re-pin one port: only that interface changes, and ovs-vswitchd moves it.
     const moved = await vs.ensurePort('br0', { ...specs[0], ofportRequest: 12 });
     expect(moved.changed).toBe(true);
