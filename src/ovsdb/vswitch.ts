@@ -532,7 +532,11 @@ export class Vswitch {
     const muts: Mutation<'controller'>[] = [];
     if (drop.length) muts.push(mutate.delete('controller', drop));
     if (add.length) muts.push(mutate.insert('controller', add));
-    if (muts.length) txn.mutate('Bridge', [where.uuid(br._uuid)], muts);
+    if (muts.length) {
+      // The set was computed from the replica: verify it (a concurrent change makes us rebuild and retry).
+      txn.verify('Bridge', br._uuid, ['controller'], { controller: [...br.controller] });
+      txn.mutate('Bridge', [where.uuid(br._uuid)], muts);
+    }
   }
 
   /** Makes `Open_vSwitch.manager_options` exactly the Managers with these targets (e.g. `ptcp:6640`). */
@@ -553,7 +557,10 @@ export class Vswitch {
       const muts: Mutation<'manager_options'>[] = [];
       if (drop.length) muts.push(mutate.delete('manager_options', drop));
       if (add.length) muts.push(mutate.insert('manager_options', add));
-      if (muts.length) txn.mutate('Open_vSwitch', [where.uuid(root._uuid)], muts);
+      if (muts.length) {
+        txn.verify('Open_vSwitch', root._uuid, ['manager_options'], { manager_options: [...root.manager_options] });
+        txn.mutate('Open_vSwitch', [where.uuid(root._uuid)], muts);
+      }
       return [];
     });
   }
