@@ -158,6 +158,24 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     expect(await pingMatrix(lab, { nodes: false })).toEqual([]);
   });
 
+  it('pods are followed from OVSDB however they are added: removed with ovs-vsctl, re-added with ovs-vsctl', async () => {
+    const node = lab.state.nodes[1];
+    const pod = node.pods[1];
+    const from = lab.state.nodes[0].pods[0];
+    const vsctl = (...a: string[]) => run('ovs-vsctl', [`--db=${node.dbEndpoint}`, ...a]);
+    await vsctl('del-port', 'obr0', pod.port);
+    await firstValueFrom(ov.store.state$.pipe(filter((st) => !st.nodes[1].pods.some((p) => p.port === pod.port))));
+    await ov.rec.whenConverged(10_000);
+    expect(ov.store.snapshot().nodes[1].pods.map((p) => p.port)).toEqual([node.pods[0].port]);
+    expect((await dumpFlows(lab, 'node2')).filter((l) => l.includes(pod.ip))).toEqual([]);
+    expect(await lab.ping(from.netns, pod.ip)).toBe(false);
+    await vsctl('add-port', 'obr0', pod.port, '--', 'set', 'interface', pod.port, `external_ids:pod-ip=${pod.ip}`,
+      `external_ids:pod-mac=${pod.mac}`);
+    await firstValueFrom(ov.store.state$.pipe(filter((st) => st.nodes[1].pods.some((p) => p.port === pod.port && p.ofport !== undefined))));
+    await ov.rec.whenConverged(10_000);
+    expect(await lab.ping(from.netns, pod.ip, { attempts: 3 })).toBe(true);
+  });
+
   it('controller restart under continuous ping: 0 lost, round advances, a stale old-round flow is gone', async () => {
     const oldRound = ov.rec.round('node1');
     const mgmt = lab.state.nodes[0].openflowEndpoint.slice(5);
