@@ -1,11 +1,9 @@
 #!/usr/bin/python3
-"""os-ken (python3-os-ken) side of benchmarks/openflow.js: the same three OpenFlow 1.3 messages, encoded with
-os-ken's serialize() and decoded with ofproto_parser.msg(); medians of 5 runs; one JSON line on stdout.
-
-    /usr/bin/python3 benchmarks/osken_codec.py [seconds_per_run]
+"""os-ken (python3-os-ken) side of benchmarks/openflow.js: the same OpenFlow 1.3 messages, encoded with os-ken's
+serialize() and decoded with ofproto_parser.msg(). Driven by benchmarks/openflow.js over stdin/stdout (see main);
+os-ken cannot serialize switch-to-controller messages (PACKET_IN, multipart replies), so those rows are decode only.
 """
 import json
-import statistics
 import sys
 import time
 
@@ -24,7 +22,6 @@ class FakeDatapath:
 
 
 dp = FakeDatapath()
-RUN_SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 0.4
 
 
 def flow_mod():
@@ -41,22 +38,18 @@ def flow_mod():
     return m
 
 
-def bench(fn):
-    """Calls fn in a loop for RUN_SECONDS, 5 times; median calls per second."""
-    rates = []
-    for _ in range(5):
-        n = 0
-        t0 = time.perf_counter()
-        deadline = t0 + RUN_SECONDS
-        while True:
-            for _ in range(50):
-                fn()
-            n += 50
-            t = time.perf_counter()
-            if t >= deadline:
-                break
-        rates.append(n / (t - t0))
-    return statistics.median(rates)
+def one_run(fn, seconds):
+    """Calls fn in a loop for `seconds`; calls per second."""
+    n = 0
+    t0 = time.perf_counter()
+    deadline = t0 + seconds
+    while True:
+        for _ in range(50):
+            fn()
+        n += 50
+        t = time.perf_counter()
+        if t >= deadline:
+            return n / (t - t0)
 
 
 def decoder(buf):
@@ -65,25 +58,25 @@ def decoder(buf):
 
 
 def main():
+    """Line protocol on stdin/stdout, so the JS side can interleave its runs with ours under the same load:
+    first line: JSON {packet_in: hex, flow_stats: hex} -> reply JSON {flow_mod_hex, flow_stats_entries};
+    then lines "<row> <seconds>" -> reply one rate (calls/s); EOF ends."""
+    inputs = json.loads(sys.stdin.readline())
     fm = flow_mod()
     fm_bytes = bytes(fm.buf)
-    # (b) PACKET_IN: its bytes come from the JS side (os-ken cannot serialize switch-to-controller messages),
-    # (c) the 100-entry flow-stats reply likewise; both are given as hex on stdin.
-    inputs = json.loads(sys.stdin.read() or '{}')
-    res = {
-        'flow_mod_encode': bench(lambda: fm.serialize()),
-        'flow_mod_decode': bench(decoder(fm_bytes)),
-        'flow_mod_hex': fm_bytes.hex(),
+    pin = bytes.fromhex(inputs['packet_in'])
+    fst = bytes.fromhex(inputs['flow_stats'])
+    rows = {
+        'flow_mod_encode': lambda: fm.serialize(),
+        'flow_mod_decode': decoder(fm_bytes),
+        'packet_in_decode': decoder(pin),
+        'flow_stats_decode': decoder(fst),
     }
-    if 'packet_in' in inputs:
-        res['packet_in_decode'] = bench(decoder(bytes.fromhex(inputs['packet_in'])))
-    if 'flow_stats' in inputs:
-        res['flow_stats_decode'] = bench(decoder(bytes.fromhex(inputs['flow_stats'])))
-    # Check the decodes really parsed what we think (an exception above would have stopped us anyway).
-    msg = decoder(bytes.fromhex(inputs['flow_stats']))() if 'flow_stats' in inputs else None
-    if msg is not None:
-        res['flow_stats_entries'] = len(msg.body)
-    print(json.dumps(res))
+    print(json.dumps({'flow_mod_hex': fm_bytes.hex(), 'flow_stats_entries': len(decoder(fst)().body),
+                      'packet_in_total_len': decoder(pin)().total_len}), flush=True)
+    for line in sys.stdin:
+        key, seconds = line.split()
+        print(one_run(rows[key], float(seconds)), flush=True)
 
 
 main()

@@ -5,6 +5,8 @@ export * from './types';
 export * from './header';
 export * from './framer';
 export * from './dispatch';
+export { versionsFromBitmaps, bitmapsFromVersions } from './msg/switch';
+export { ofpErrorName, OFP_ERROR_TYPE_NAMES, OFP_ERROR_CODE_NAMES, OFP_EXPERIMENTER_ERROR_NAMES } from './msg/error';
 export * from './runtime-errors';
 export * from './endpoint';
 export * from './backoff';
