@@ -27,8 +27,10 @@ describe('applyBridgeShape', () => {
   it('creates obr0 with its ports in ONE transaction, then sends nothing; repairs drift', async () => {
     const d = desired('routed', 2);
     const seq0 = vs.replica.seq;
+    const transacts = jest.spyOn(vs.client, 'transact'); // counts calls; the real method runs
     const r1 = await applyBridgeShape(vs, d.bridge, { 'ovs-sdn-round': '1' });
     expect(r1).toEqual({ changed: true, failed: [] });
+    expect(transacts).toHaveBeenCalledTimes(1);
     // one committed transaction of ours (the monitor saw our insert), then ovs-vswitchd's own updates
     const show = (await ovs.vsctl('--format=json', '--columns=name,type,options,ofport,mac_in_use', 'list', 'Interface')).stdout;
     const rows = Object.fromEntries((JSON.parse(show).data as unknown[][]).map((r) => [r[0], r]));
@@ -42,10 +44,13 @@ describe('applyBridgeShape', () => {
     const seq1 = vs.replica.seq;
     expect(await applyBridgeShape(vs, d.bridge, { 'ovs-sdn-round': '1' })).toEqual({ changed: false, failed: [] });
     expect(vs.replica.seq).toBe(seq1); // nothing was sent, so nothing changed
+    expect(transacts).toHaveBeenCalledTimes(1);
     // drift: the tunnel port deleted and the fail mode changed by hand -> one transaction repairs both
     await ovs.vsctl('del-port', 'obr0', 'obr0-tun', '--', 'set', 'bridge', 'obr0', 'fail_mode=standalone');
     await vs.replica.waitFor((s) => (s.lookup('Port', { name: 'obr0-tun' }) ? undefined : true), 5000);
     expect((await applyBridgeShape(vs, d.bridge, { 'ovs-sdn-round': '2' })).changed).toBe(true);
+    expect(transacts).toHaveBeenCalledTimes(2);
+    transacts.mockRestore();
     expect((await ovs.vsctl('get', 'interface', 'obr0-tun', 'ofport')).stdout.trim()).toBe('65001');
     expect((await ovs.vsctl('get', 'bridge', 'obr0', 'fail_mode')).stdout.trim()).toBe('secure');
   });
