@@ -2,6 +2,7 @@ import { OvsInstance } from '../../../src/lab/ovs-instance';
 import { OpenFlowSession } from '../../../src/openflow/session';
 import { OpenFlowDesiredFlow, OpenFlowDesiredGroup, syncFlows } from '../../../src/openflow/flow-sync';
 import { FlowStats, OFPGT_ALL } from '../../../src/openflow/types';
+import { parseStaticFlows, startStaticFlows, STATIC_COOKIE, STATIC_MASK } from '../../../examples/static-flows';
 import type { Instruction } from '../../../src/openflow/instructions';
 
 const COOKIE = 0xabcd000000000000n;
@@ -151,6 +152,20 @@ describe('syncFlows against ovs-vswitchd', () => {
     expect(final.map((f) => f.cookie).sort()).toEqual([0n, 1n]);
     expect((await ovs.ofctl('dump-groups', 'br0')).stdout).not.toContain('group_id=11');
   }, 60_000);
+
+  it('the static-flows example converges from flow text and is idempotent', async () => {
+    const text = 'table=0,priority=100,arp,actions=NORMAL\ntable=0,priority=90,ip,in_port=1,actions=output:2\n# comment\ntable=1,priority=0,actions=drop\n';
+    const flows = parseStaticFlows(text);
+    expect(flows).toHaveLength(3);
+    const a = await startStaticFlows(`unix:${ovs.mgmtSock('br0')}`, flows);
+    expect(a.first).toMatchObject({ added: 3, deleted: 0 });
+    const b = await startStaticFlows(`unix:${ovs.mgmtSock('br0')}`, flows);
+    expect(b.first).toMatchObject({ added: 0, modified: 0, deleted: 0, unchanged: 3 });
+    await Promise.all([a.session.close(), b.session.close()]);
+    const dump = (await ovs.ofctl('dump-flows', 'br0', '--no-stats')).stdout;
+    expect(dump).toContain(`cookie=0x${STATIC_COOKIE.toString(16)}, priority=90,ip,in_port=1 actions=output:2`);
+    await syncFlows(s, [], { cookie: STATIC_COOKIE, mask: STATIC_MASK });
+  });
 
   it('refuses desired flows outside the cookie space', async () => {
     await expect(
