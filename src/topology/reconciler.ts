@@ -385,10 +385,16 @@ export class OverlayReconciler {
   }
 
   /**
-   * Resolves when every node matches its current desired state (checked after each pass), or rejects after
-   * `timeoutMs`.
+   * Resolves when every node matches its current desired state (checked after each pass) and departed nodes
+   * have had their flows deleted, or rejects after `timeoutMs`.
    */
-  whenConverged(timeoutMs = 30_000): Promise<void> {
+  async whenConverged(timeoutMs = 30_000): Promise<void> {
+    await this.convergedOnce(timeoutMs);
+    // Departed nodes: their own flows are being deleted.
+    await Promise.all([...this.removing]);
+  }
+
+  private convergedOnce(timeoutMs: number): Promise<void> {
     if (this.allConverged) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

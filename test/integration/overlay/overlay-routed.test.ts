@@ -134,6 +134,8 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
 
     ov.store.removeNode('node4');
     await ov.rec.whenConverged(20_000);
+    // the departed node itself has none of our flows left (one delete by cookie/mask)
+    expect((await dumpFlows(lab, 'node4')).filter((l) => /cookie=0xa5/.test(l))).toEqual([]);
     await lab.removeNode('node4');
     for (const n of ['node1', 'node2', 'node3']) {
       const flows = await dumpFlows(lab, n);
