@@ -131,7 +131,7 @@ function formatOne(a: Action): string {
     }
     case 'resubmit': {
       const port = a.port === 0xfff8 ? '' : formatPortNo(a.port, 2);
-      if (a.table === undefined && !a.ct) return `resubmit:${port || 'IN_PORT'}`;
+      if ((a.table === undefined || a.table === 255) && !a.ct) return `resubmit:${port || 'IN_PORT'}`;
       const t = a.table === undefined || a.table === 255 ? '' : String(a.table);
       return `resubmit(${port},${t}${a.ct ? ',ct' : ''})`;
     }
@@ -635,7 +635,8 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
       }
       needArg();
       if (arg.text.includes('[') || (parsePortNo(arg.text) === undefined && subfieldField(arg.text))) {
-        return [{ type: 'output_reg', src: parseSubfield(arg), maxLen: 0 }];
+        // OVS's output:SUBFIELD has max_len 65535 (only meaningful for the controller port).
+        return [{ type: 'output_reg', src: parseSubfield(arg), maxLen: 0xffff }];
       }
       const pn = parsePortNo(arg.text);
       if (pn === undefined) throw textError(`unknown port '${arg.text}'`, arg.col);
@@ -727,7 +728,8 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
       if (t[colon] === ':') {
         const pn = parsePortNo(arg.text, 2);
         if (pn === undefined) throw textError(`bad resubmit port '${arg.text}'`, arg.col);
-        return [{ type: 'resubmit', port: pn }];
+        // OVS writes resubmit:PORT as NXAST_RESUBMIT_TABLE with table 255 ("current table").
+        return [{ type: 'resubmit', port: pn, table: 255 }];
       }
       const parts = args(p, 'resubmit').text.split(',');
       if (parts.length < 2 || parts.length > 3 || (parts[2] !== undefined && parts[2].trim() !== 'ct')) {

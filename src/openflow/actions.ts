@@ -226,10 +226,25 @@ function checkSub(sf: Subfield, what: string): OxmField {
   return f;
 }
 
-/** Writes a field's header as used inside actions (4 bytes, or 8 for class 0xffff with experimenter id). */
+/**
+ * Writes a field's header as used inside Nicira actions (move, learn, stack, multipath...): like OVS in
+ * OpenFlow 1.3, the 4-byte NXM header when the field has one, else its OXM header (8 bytes with the
+ * experimenter id for class 0xffff).
+ */
 function putFieldHeader(w: Writer, f: OxmField): void {
+  if (f.nxmHeader !== undefined) {
+    w.u32(f.nxmHeader);
+    return;
+  }
   w.u32(f.header);
   if (f.oxmClass === OFPXMC_EXPERIMENTER) w.u32(f.experimenter);
+}
+
+/** The 4-byte header of a field in fixed-size Nicira actions (NXM preferred, as OVS writes them). */
+function header32(f: OxmField, what: string): number {
+  if (f.nxmHeader !== undefined) return f.nxmHeader;
+  if (f.oxmClass === OFPXMC_EXPERIMENTER) throw bad('OFPBAC_BAD_ARGUMENT', `${what}: ${f.name} has no 4-byte header`);
+  return f.header;
 }
 
 function readFieldHeader(r: Reader, what: string): OxmField {
@@ -363,9 +378,9 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       if (typeof a.value !== 'bigint' || a.value < 0n || a.value > (a.dst.nBits >= 64 ? U64_MAX : LOW_MASKS[a.dst.nBits]!)) {
         throw bad('OFPBAC_BAD_ARGUMENT', `load: value ${String(a.value)} does not fit ${a.dst.nBits} bits`);
       }
-      if (a.dst.nBits > 64 || df.oxmClass === OFPXMC_EXPERIMENTER) throw bad('OFPBAC_BAD_ARGUMENT', `load: ${df.name} needs set_field`);
+      if (a.dst.nBits > 64) throw bad('OFPBAC_BAD_ARGUMENT', `load: more than 64 bits of ${df.name} need set_field`);
       nxStart(w, NXAST_REG_LOAD, 24);
-      w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(df.header);
+      w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(header32(df, 'load'));
       writeOfpU64(w, a.value);
       return;
     }
@@ -382,14 +397,15 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       nxStart(w, NXAST_MULTIPATH, 32);
       w.u16(u(a.fields, 16, 'fields')).u16(u(a.basis, 16, 'basis')).zeros(2);
       w.u16(u(a.algorithm, 16, 'algorithm')).u16(u(a.maxLink, 16, 'max_link')).u32(u(a.arg, 32, 'arg')).zeros(2);
-      w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(df.header);
+      w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(header32(df, 'multipath'));
       return;
     }
     case 'output_reg': {
       const sf = checkSub(a.src, 'output_reg source');
-      if (!a.v2 && sf.nxmHeader !== undefined) {
+      // OVS uses NXAST_OUTPUT_REG whenever the source has a 4-byte header, NXAST_OUTPUT_REG2 otherwise.
+      if (!a.v2 && (sf.nxmHeader !== undefined || sf.oxmClass !== OFPXMC_EXPERIMENTER)) {
         nxStart(w, NXAST_OUTPUT_REG, 24);
-        w.u16(ofsNbits(a.src.ofs, a.src.nBits)).u32(sf.nxmHeader).u16(u(a.maxLen, 16, 'max_len')).zeros(6);
+        w.u16(ofsNbits(a.src.ofs, a.src.nBits)).u32(header32(sf, 'output_reg')).u16(u(a.maxLen, 16, 'max_len')).zeros(6);
       } else {
         nxStart(w, NXAST_OUTPUT_REG2);
         w.u16(ofsNbits(a.src.ofs, a.src.nBits)).u16(u(a.maxLen, 16, 'max_len'));
@@ -457,7 +473,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
         w.u32(0).u16(u(a.zone ?? 0, 16, 'ct zone'));
       } else {
         const zf = checkSub(a.zone, 'ct zone');
-        w.u32(zf.header).u16(ofsNbits(a.zone.ofs, a.zone.nBits));
+        w.u32(header32(zf, 'ct zone')).u16(ofsNbits(a.zone.ofs, a.zone.nBits));
       }
       w.u8(u(a.table ?? 255, 8, 'ct table')).zeros(3).u16(u(a.alg ?? 0, 16, 'ct alg'));
       encodeList(w, a.actions ?? [], depth + 1);
@@ -527,8 +543,9 @@ function encodeController(w: Writer, a: Extract<Action, { type: 'controller' }>,
     w.patchU16(ps + 2, w.pos - ps);
     w.pad8(ps);
   };
-  if (maxLen !== 0xffff) prop(0, (x) => x.u16(maxLen));
-  if (id !== 0) prop(1, (x) => x.u16(id));
+  // 16-bit properties carry their value in 4 bytes (OVS ofpprop_put_u16: value, then 2 zero bytes).
+  if (maxLen !== 0xffff) prop(0, (x) => x.u16(maxLen).u16(0));
+  if (id !== 0) prop(1, (x) => x.u16(id).u16(0));
   if (reason !== 1) prop(2, (x) => x.u8(reason));
   if (a.userdata !== undefined) {
     if (!Buffer.isBuffer(a.userdata)) throw bad('OFPSDN_BAD_VALUE', 'controller userdata must be a Buffer');

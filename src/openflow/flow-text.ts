@@ -12,7 +12,7 @@ import { ActionParseContext, TextPiece, formatActionList, parseActionList, parse
 import { OpenFlowDecodeError } from './errors';
 import type { Instruction } from './instructions';
 import { KnownMatchEntry, Match, MatchEntry, formatMatch } from './match';
-import { FieldValueError, formatPortNo, oxmFieldByName, parseIntegerText, parseFieldValue, parsePortNo } from './oxm';
+import { FieldValueError, formatPortNo, oxmFieldByName, oxmValueToBigInt, parseIntegerText, parseFieldValue, parsePortNo } from './oxm';
 import {
   FlowMod,
   FlowStats,
@@ -354,6 +354,24 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
       parsed = parseFieldValue(f, val.text);
     } catch (e) {
       fieldError(e, val.col);
+    }
+    const wide = /^(x{1,2})reg(\d)$/.exec(f.name);
+    if (wide) {
+      // OVS matches xregN / xxregN as the 32-bit registers they overlay (reg 2N..2N+1 / 4N..4N+3, most
+      // significant first), each only where its part of the mask is non-zero.
+      const parts = wide[1] === 'x' ? 2 : 4;
+      const first = Number(wide[2]) * parts;
+      const v = oxmValueToBigInt(parsed.value);
+      const m = parsed.mask === undefined ? (1n << BigInt(32 * parts)) - 1n : oxmValueToBigInt(parsed.mask);
+      for (let i = 0; i < parts; i++) {
+        const shift = BigInt(32 * (parts - 1 - i));
+        const pm = Number((m >> shift) & 0xffffffffn);
+        if (pm === 0) continue;
+        const pv = Number((v >> shift) & 0xffffffffn);
+        const name = `reg${first + i}`;
+        put(name, pm === 0xffffffff ? { field: name, value: pv } : { field: name, value: pv, mask: pm }, tok.col);
+      }
+      continue;
     }
     const e: KnownMatchEntry = parsed.mask === undefined ? { field: f.name, value: parsed.value } : { field: f.name, value: parsed.value, mask: parsed.mask };
     put(f.name, e, tok.col);

@@ -121,7 +121,7 @@ const B = OFPXMC_OPENFLOW_BASIC;
 const N0 = OFPXMC_NXM_0;
 const N1 = OFPXMC_NXM_1;
 
-// Order matters: it is the canonical match order, every prerequisite field before its dependants.
+// All fields; CANONICAL_ORDER below sorts them.
 const DEFS: Def[] = [
   { name: 'in_port', aliases: ['in_port_oxm', 'OXM_OF_IN_PORT'], nxm: 'OXM_OF_IN_PORT', cls: B, field: 0, bytes: 4, mask: false, fmt: 'port' },
   { name: 'in_phy_port', aliases: ['OXM_OF_IN_PHY_PORT'], nxm: 'OXM_OF_IN_PHY_PORT', cls: B, field: 1, bytes: 4, mask: false, fmt: 'port' },
@@ -197,6 +197,27 @@ const DEFS: Def[] = [
   { name: 'nd_sll', aliases: ['ipv6_nd_sll', 'OXM_OF_IPV6_ND_SLL', 'NXM_NX_ND_SLL'], nxm: 'NXM_NX_ND_SLL', cls: B, field: 32, bytes: 6, mask: true, pre: 'nd_sll', fmt: 'mac' },
   { name: 'nd_tll', aliases: ['ipv6_nd_tll', 'OXM_OF_IPV6_ND_TLL', 'NXM_NX_ND_TLL'], nxm: 'NXM_NX_ND_TLL', cls: B, field: 33, bytes: 6, mask: true, pre: 'nd_tll', fmt: 'mac' },
 ];
+
+/**
+ * The canonical match order: the order in which Open vSwitch writes a match (nx-match.c, nx_put_raw), so text
+ * parsed here encodes like ovs-ofctl's. Every prerequisite comes before the fields that need it.
+ */
+const CANONICAL_ORDER: string[] = [
+  'dp_hash', 'recirc_id', 'conj_id', 'in_port', 'in_phy_port', 'nx_in_port', 'actset_output',
+  'eth_src', 'eth_dst', 'eth_type', 'vlan_vid', 'vlan_pcp', 'vlan_tci',
+  'mpls_tc', 'mpls_bos', 'mpls_ttl', 'mpls_label', 'pbb_isid',
+  'ipv4_src', 'ipv4_dst', 'ipv6_src', 'ipv6_dst', 'ip_frag', 'nw_tos', 'ip_dscp', 'ip_ecn', 'nw_ttl', 'ipv6_label',
+  'ipv6_exthdr', 'ip_proto', 'tcp_src', 'tcp_dst', 'tcp_flags', 'udp_src', 'udp_dst', 'sctp_src', 'sctp_dst',
+  'icmp_type', 'icmp_code', 'icmpv6_type', 'icmpv6_code', 'nd_target', 'nd_sll', 'nd_tll',
+  'arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha',
+  'tun_id', 'tun_flags', 'tun_src', 'tun_dst', 'tun_ipv6_src', 'tun_ipv6_dst', 'tun_gbp_id', 'tun_gbp_flags',
+  ...Array.from({ length: 16 }, (_, i) => `reg${i}`),
+  ...Array.from({ length: 8 }, (_, i) => `xreg${i}`),
+  ...Array.from({ length: 4 }, (_, i) => `xxreg${i}`),
+  'pkt_mark', 'ct_state', 'ct_zone', 'ct_mark', 'ct_label', 'ct_nw_src', 'ct_ipv6_src', 'ct_nw_dst', 'ct_ipv6_dst',
+  'ct_nw_proto', 'ct_tp_src', 'ct_tp_dst', 'metadata',
+];
+DEFS.sort((a, b) => CANONICAL_ORDER.indexOf(a.name) - CANONICAL_ORDER.indexOf(b.name));
 
 /** Alternate (NXM) headers that decode to a registry field whose preferred OF1.3 header is an OXM one. */
 const ALT_HEADERS: [string, number, number][] = [
@@ -418,11 +439,12 @@ const TCP_FLAG_BITS: [string, number][] = [
   ['ns', 0x100],
 ];
 const TUN_FLAG_BITS: [string, number][] = [['oam', 0x1]];
+// ip_frag names (value, mask) as OVS reads them (meta-flow.c); bit 0 = fragment, bit 1 = later fragment.
 const FRAG_NAMES: [string, number, number][] = [
-  ['no', 0, 1],
-  ['yes', 1, 1],
+  ['no', 0, 3],
   ['first', 1, 3],
   ['later', 3, 3],
+  ['yes', 1, 1],
   ['not_later', 0, 2],
 ];
 
@@ -681,6 +703,8 @@ export function parseFieldValue(f: OxmField, text: string): { value: OxmValue; m
     }
   }
   if (mask !== undefined && mask === all) mask = undefined;
+  // OVS writes an ip_frag mask covering both meaningful bits as an exact match (nxm_put_frag).
+  if (f.format === 'frag' && mask === 3n) mask = undefined;
   if (mask !== undefined && !f.maskable) throw new FieldValueError(`${f.name} is not maskable`);
   if (mask !== undefined) value &= mask;
   return mask === undefined

@@ -86,7 +86,7 @@ const leafActionArb: fc.Arbitrary<Action> = fc.oneof(
   subArb.chain((dst) => bigN(dst.nBits).map((value): Action => ({ type: 'load', dst, value }))),
   fc.uint8Array({ minLength: 6, maxLength: 30 }).filter((a) => (a.length - 6) % 8 === 0).map((a): Action => ({ type: 'note', data: Buffer.from(a) })),
   fc.tuple(u(16), u(16), u(16), u(16), u(32), subArb).map(([fields, basis, algorithm, maxLink, arg, dst]): Action => ({ type: 'multipath', fields, basis, algorithm, maxLink, arg, dst })),
-  fc.tuple(subArb, u(16)).map(([src, maxLen]): Action => (oxmFieldByName(src.field)!.nxmHeader !== undefined ? { type: 'output_reg', src, maxLen } : { type: 'output_reg', src, maxLen, v2: true })),
+  fc.tuple(subArb, u(16)).map(([src, maxLen]): Action => (oxmFieldByName(src.field)!.oxmClass !== 0xffff || oxmFieldByName(src.field)!.nxmHeader !== undefined ? { type: 'output_reg', src, maxLen } : { type: 'output_reg', src, maxLen, v2: true })),
   fc.array(u(16), { maxLength: 9 }).map((ids): Action => ({ type: 'dec_ttl', ids })),
   fc.record({ type: fc.constant('fin_timeout' as const), idleTimeout: u(16), hardTimeout: u(16) }),
   fc.record({ type: fc.constant('controller' as const), maxLen: u(16), controllerId: u(16), reason: u(8) }),

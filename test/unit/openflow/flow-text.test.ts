@@ -30,8 +30,8 @@ describe('parseFlowMod', () => {
 
   it('orders match entries with prerequisites first, whatever the text order', () => {
     const fm = parseFlowMod('tp_dst=80,nw_dst=10.0.0.0/8,tcp,in_port=1,actions=output:2');
-    expect(fm.match.map((e) => e.field)).toEqual(['in_port', 'eth_type', 'ip_proto', 'ipv4_dst', 'tcp_dst']);
-    expect(fm.match[3]).toEqual({ field: 'ipv4_dst', value: 0x0a000000, mask: 0xff000000 });
+    expect(fm.match.map((e) => e.field)).toEqual(['in_port', 'eth_type', 'ipv4_dst', 'ip_proto', 'tcp_dst']);
+    expect(fm.match[2]).toEqual({ field: 'ipv4_dst', value: 0x0a000000, mask: 0xff000000 });
   });
 
   it('applies OVS aliases: tp_* by protocol, icmp_* under IPv6, nw_* under ARP, dl_vlan, nw_tos', () => {
