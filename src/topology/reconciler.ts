@@ -279,7 +279,13 @@ class NodeAgent {
     // 2. OpenFlow: one bundle with the difference (and one delete per departed peer).
     this.session ??= await this.connectOpenFlow();
     const removed = this.removedPeers.splice(0);
-    const res = await syncFlowsWithin(this.session, d.flows, this.round, removed.map((p) => peerCookieMask(p)));
+    let res: Awaited<ReturnType<typeof syncFlowsWithin>>;
+    try {
+      res = await syncFlowsWithin(this.session, d.flows, this.round, removed.map((p) => peerCookieMask(p)));
+    } catch (e) {
+      this.removedPeers.unshift(...removed); // retried with the next pass
+      throw e;
+    }
     // 3. Host network.
     const hostKey = JSON.stringify(d.host);
     // Re-applied on audits too (idempotent `replace` commands), so a removed address or route comes back.
