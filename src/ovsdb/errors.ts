@@ -1,8 +1,9 @@
 /**
  * Errors raised by the OVSDB client.
  *
- * Every error is an {@link OvsdbError} with a stable `code` and a `context` object. The classes fall in four
- * groups:
+ * Every error is an {@link OvsdbError} with a stable `code` and a `context` object. The classes here fall in
+ * four groups (the schema, notation, replica and vswitch layers add their own subclasses: `OvsdbSchemaError`,
+ * `OvsdbNotationError`, `OvsdbReplicaError`, `VswitchError`, `VswitchInterfaceError`):
  * - transport and framing ({@link OvsdbEndpointError}, {@link OvsdbFramingError},
  *   {@link OvsdbConnectionClosedError}, {@link OvsdbTimeoutError}, {@link OvsdbProtocolError});
  * - an error reply to a JSON-RPC request ({@link OvsdbRpcError} and its subclasses for the method-level errors
@@ -56,7 +57,29 @@ export type OvsdbErrorCode =
   | 'OVSDB_CONSTRAINT_ERROR'
   | 'OVSDB_NOT_ALLOWED'
   | 'OVSDB_DUPLICATE_UUID'
-  | 'OVSDB_TXN_MALFORMED_RESULT';
+  | 'OVSDB_TXN_MALFORMED_RESULT'
+  // monitors (client side)
+  | 'OVSDB_MONITOR_OVERFLOW'
+  // notation and schema checks before sending (OvsdbNotationError, OvsdbSchemaError in schema.ts); the
+  // schema codes OVSDB_UNKNOWN_TABLE, OVSDB_UNKNOWN_COLUMN and OVSDB_CONSTRAINT_VIOLATION above are shared
+  // with the server's transaction errors of the same meaning (tell them apart by class)
+  | 'OVSDB_BAD_NOTATION'
+  | 'OVSDB_SCHEMA_INVALID'
+  | 'OVSDB_TYPE_MISMATCH'
+  | 'OVSDB_COLUMN_NOT_WRITABLE'
+  | 'OVSDB_BAD_OPERATOR'
+  // replica (OvsdbReplicaError in replica.ts)
+  | 'OVSDB_REPLICA_BAD_UPDATE'
+  | 'OVSDB_REPLICA_CLOSED'
+  | 'OVSDB_NO_INDEX'
+  | 'OVSDB_NOT_REPLICATED'
+  // vswitch operations (VswitchError, VswitchInterfaceError in vswitch.ts)
+  | 'VSWITCH_NO_ROOT'
+  | 'VSWITCH_NO_BRIDGE'
+  | 'VSWITCH_NO_INTERFACE'
+  | 'VSWITCH_PORT_CONFLICT'
+  | 'VSWITCH_DUPLICATE_PORT'
+  | 'VSWITCH_INTERFACE_FAILED';
 
 /** Base class of every error the OVSDB layer raises. */
 export class OvsdbError extends Error {
@@ -229,9 +252,26 @@ const RPC_ERROR_CLASSES: Record<string, new (method: string, raw: unknown) => Ov
   'unknown lock': OvsdbLockError,
 };
 
-/** Maps the `error` member of a JSON-RPC error response to the matching {@link OvsdbRpcError} subclass. */
+/**
+ * ovsdb-server reports some method-level misuse as `"error": "syntax error"` and says what in `details`
+ * (ovsdb/jsonrpc-server.c): these details select the more specific class.
+ */
+const SYNTAX_ERROR_DETAILS: ReadonlyArray<[RegExp, new (method: string, raw: unknown) => OvsdbRpcError]> = [
+  [/^unknown monitor session/, OvsdbUnknownMonitorError],
+  [/^duplicate monitor ID/, OvsdbDuplicateMonitorError],
+  [/"unlock" before new "(lock|steal)"|"unlock" without "lock"|^duplicate lock|^unknown lock/, OvsdbLockError],
+];
+
+/**
+ * Maps the `error` member of a JSON-RPC error response to the matching {@link OvsdbRpcError} subclass (for
+ * ovsdb-server's `"syntax error"`, also by its `details`: unknown monitor session, duplicate monitor ID,
+ * lock misuse).
+ */
 export function rpcErrorFromReply(method: string, raw: unknown): OvsdbRpcError {
-  const { error } = describeErrorValue(raw);
+  const { error, details } = describeErrorValue(raw);
+  if (error === 'syntax error' && details !== undefined) {
+    for (const [re, c] of SYNTAX_ERROR_DETAILS) if (re.test(details)) return new c(method, raw);
+  }
   const cls = RPC_ERROR_CLASSES[error];
   return cls ? new cls(method, raw) : new OvsdbRpcError(method, raw);
 }
@@ -383,14 +423,19 @@ export class OvsdbUnknownTableError extends OvsdbTransactionError {
     super(error, details, opIndex, op, results, 'OVSDB_UNKNOWN_TABLE');
   }
 }
-/** "unknown column" (OVS): an operation named a column that is not in the table. */
+/** "unknown column" (OVS): an insert/update row named a column that is not in the table (ovsdb-server sends
+ *  "syntax error" for an unknown name in a `columns` list). */
 export class OvsdbUnknownColumnError extends OvsdbTransactionError {
   override name = 'OvsdbUnknownColumnError';
   constructor(error: string, details: string | undefined, opIndex: number, op: unknown, results: readonly unknown[]) {
     super(error, details, opIndex, op, results, 'OVSDB_UNKNOWN_COLUMN');
   }
 }
-/** "constraint error" / "type mismatch" (OVS): a datum in an operation does not match the column type. */
+/**
+ * "constraint error" / "type mismatch": a datum that does not match the column type. (ovsdb-server 3.1
+ * reports type mismatches inside a transaction as "syntax error" with the reason in `details`; these strings
+ * are mapped for other servers.)
+ */
 export class OvsdbConstraintError extends OvsdbTransactionError {
   override name = 'OvsdbConstraintError';
   constructor(error: string, details: string | undefined, opIndex: number, op: unknown, results: readonly unknown[]) {

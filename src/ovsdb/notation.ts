@@ -17,6 +17,8 @@
  *   `Map<K, V>` otherwise.
  */
 
+import { OvsdbError } from './errors';
+
 /** `["uuid", "..."]`: a reference to an existing row (RFC 7047 5.1). */
 export type WireUuid = ['uuid', string];
 /** `["named-uuid", "..."]`: a reference to a row inserted in the same transaction (RFC 7047 5.1). */
@@ -38,16 +40,16 @@ export type Atom = string | number | bigint | boolean;
 /** Stable codes of {@link OvsdbNotationError}. */
 export type OvsdbNotationErrorCode = 'OVSDB_BAD_NOTATION';
 
-/** A JSON value that is not valid RFC 7047 notation where notation was expected. */
-export class OvsdbNotationError extends Error {
+/** A JSON value that is not valid RFC 7047 notation where notation was expected. An {@link OvsdbError}. */
+export class OvsdbNotationError extends OvsdbError {
   override readonly name = 'OvsdbNotationError';
-  readonly code: OvsdbNotationErrorCode = 'OVSDB_BAD_NOTATION';
+  declare readonly code: OvsdbNotationErrorCode;
   constructor(
     message: string,
     /** The offending JSON value. */
     readonly value: unknown,
   ) {
-    super(`${message}: ${previewOvsdbValue(value)}`);
+    super('OVSDB_BAD_NOTATION', `${message}: ${previewOvsdbValue(value)}`, { value });
   }
 }
 

@@ -37,7 +37,7 @@
  */
 import { Observable, Subject } from 'rxjs';
 import { OvsdbClient, OvsdbMonitor, OvsdbMonitorEvent } from './client';
-import { OvsdbTimeoutError, OvsdbUnknownMethodError, OvsdbConnectionClosedError } from './errors';
+import { OvsdbConnectionClosedError, OvsdbError, type OvsdbErrorCode, OvsdbTimeoutError, OvsdbUnknownMethodError } from './errors';
 import { Condition, previewOvsdbValue } from './notation';
 import { ColumnSchema, DatabaseSchema, TableSchema } from './schema';
 import { DbRows, TableName, Transaction, TransactionResult } from './transaction';
@@ -88,18 +88,21 @@ export interface ChangeBatch<D extends DbRows = DbRows> {
 }
 
 /** Stable codes of {@link OvsdbReplicaError}. */
-export type OvsdbReplicaErrorCode = 'OVSDB_REPLICA_BAD_UPDATE' | 'OVSDB_REPLICA_CLOSED' | 'OVSDB_NO_INDEX' | 'OVSDB_NOT_REPLICATED';
+export type OvsdbReplicaErrorCode = Extract<
+  OvsdbErrorCode,
+  'OVSDB_REPLICA_BAD_UPDATE' | 'OVSDB_REPLICA_CLOSED' | 'OVSDB_NO_INDEX' | 'OVSDB_NOT_REPLICATED'
+>;
 
-/** A replica problem: a malformed update from the server, use after close, or a lookup without an index. */
-export class OvsdbReplicaError extends Error {
+/**
+ * A replica problem: a malformed update from the server (OVSDB_REPLICA_BAD_UPDATE), use after close
+ * (OVSDB_REPLICA_CLOSED), a lookup without an index (OVSDB_NO_INDEX) or on a table that is not replicated
+ * (OVSDB_NOT_REPLICATED). An {@link OvsdbError}.
+ */
+export class OvsdbReplicaError extends OvsdbError {
   override readonly name = 'OvsdbReplicaError';
-  constructor(
-    readonly code: OvsdbReplicaErrorCode,
-    message: string,
-    readonly context: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  declare readonly code: OvsdbReplicaErrorCode;
+  constructor(code: OvsdbReplicaErrorCode, message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, context, options);
   }
 }
 
@@ -235,7 +238,7 @@ export class ReplicaSnapshot<D extends DbRows = DbRows> {
 
   private state(table: string): TableState {
     const s = this.tables.get(table);
-    if (!s) throw new OvsdbReplicaError('OVSDB_NO_INDEX', `table ${table} is not replicated`, { table });
+    if (!s) throw new OvsdbReplicaError('OVSDB_NOT_REPLICATED', `table ${table} is not replicated`, { table });
     return s;
   }
 

@@ -21,9 +21,11 @@ import {
   previewOvsdbValue,
   fromWireLoose,
 } from './notation';
+import { OvsdbError, type OvsdbErrorCode } from './errors';
 
 /** Stable codes of {@link OvsdbSchemaError}. */
-export type OvsdbSchemaErrorCode =
+export type OvsdbSchemaErrorCode = Extract<
+  OvsdbErrorCode,
   /** The schema document itself is malformed (RFC 7047 3.2). */
   | 'OVSDB_SCHEMA_INVALID'
   /** A table that the schema does not have. */
@@ -37,21 +39,30 @@ export type OvsdbSchemaErrorCode =
   /** A write to a column that the database does not let clients write (`_uuid`, `_version`, mutable:false). */
   | 'OVSDB_COLUMN_NOT_WRITABLE'
   /** A condition or mutation that does not apply to the column's type (e.g. `<` on a string, `+=` on a map). */
-  | 'OVSDB_BAD_OPERATOR';
+  | 'OVSDB_BAD_OPERATOR'
+>;
 
-/** A schema problem or a value that fails validation against the schema; names table, column and value. */
-export class OvsdbSchemaError extends Error {
+/**
+ * A schema problem or a value that fails validation against the schema (found BEFORE anything is sent);
+ * names table, column and value. An {@link OvsdbError}.
+ */
+export class OvsdbSchemaError extends OvsdbError {
   override readonly name = 'OvsdbSchemaError';
+  declare readonly code: OvsdbSchemaErrorCode;
+  /** Where: the table, column and offending value (as far as known). */
+  declare readonly context: { readonly table?: string; readonly column?: string; readonly value?: unknown };
   constructor(
     /** Stable error code. */
-    readonly code: OvsdbSchemaErrorCode,
+    code: OvsdbSchemaErrorCode,
     message: string,
     /** Where: the table, column and offending value (as far as known). */
-    readonly context: { table?: string; column?: string; value?: unknown } = {},
+    context: { table?: string; column?: string; value?: unknown } = {},
   ) {
     const where = [context.table, context.column].filter((x) => x !== undefined).join('.');
     super(
+      code,
       `${where ? `${where}: ` : ''}${message}${'value' in context ? ` (value ${previewOvsdbValue(context.value)})` : ''}`,
+      context,
     );
   }
   get table(): string | undefined {

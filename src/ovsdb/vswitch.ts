@@ -22,7 +22,7 @@
  * operation, the replica catches up and the operation is rebuilt and retried (see `Replica.transact`).
  */
 import { OvsdbClient, OvsdbClientOptions } from './client';
-import { OvsdbTimeoutError } from './errors';
+import { OvsdbError, type OvsdbErrorCode, OvsdbTimeoutError } from './errors';
 import { Mutation, mutate, where } from './notation';
 import { Replica, ReplicaSnapshot, ReplicaRow, valuesEqual } from './replica';
 import { BridgeRow, InterfaceRow, OpenVSwitchDb, PortRow, openVSwitchSchema } from './schemas/open-vswitch';
@@ -125,27 +125,34 @@ export interface VswitchResult {
   attempts: number;
 }
 
-/** Interfaces that ovs-vswitchd could not set up; `result` has all the details. */
-export class VswitchInterfaceError extends Error {
+/** Interfaces that ovs-vswitchd could not set up (code VSWITCH_INTERFACE_FAILED); `result` has all the details. */
+export class VswitchInterfaceError extends OvsdbError {
   override readonly name = 'VswitchInterfaceError';
-  readonly code = 'VSWITCH_INTERFACE_FAILED';
+  declare readonly code: 'VSWITCH_INTERFACE_FAILED';
   constructor(readonly result: VswitchResult) {
-    super(`ovs-vswitchd could not set up ${result.failed.map((f) => `${f.name} (${f.error ?? `ofport ${f.ofport}`})`).join(', ')}`);
+    super(
+      'VSWITCH_INTERFACE_FAILED',
+      `ovs-vswitchd could not set up ${result.failed.map((f) => `${f.name} (${f.error ?? `ofport ${f.ofport}`})`).join(', ')}`,
+      { failed: result.failed, nextCfg: result.nextCfg },
+    );
   }
 }
 
 /** Stable codes of {@link VswitchError}. */
-export type VswitchErrorCode = 'VSWITCH_NO_ROOT' | 'VSWITCH_NO_BRIDGE' | 'VSWITCH_NO_INTERFACE' | 'VSWITCH_PORT_CONFLICT' | 'VSWITCH_DUPLICATE_PORT';
+export type VswitchErrorCode = Extract<
+  OvsdbErrorCode,
+  'VSWITCH_NO_ROOT' | 'VSWITCH_NO_BRIDGE' | 'VSWITCH_NO_INTERFACE' | 'VSWITCH_PORT_CONFLICT' | 'VSWITCH_DUPLICATE_PORT'
+>;
 
-/** A request that cannot be carried out: no Open_vSwitch row, unknown bridge or interface, port on another bridge. */
-export class VswitchError extends Error {
+/**
+ * A request that cannot be carried out: no Open_vSwitch row, unknown bridge or interface, port on another
+ * bridge, a port given twice. Raised before anything is sent. An {@link OvsdbError}.
+ */
+export class VswitchError extends OvsdbError {
   override readonly name = 'VswitchError';
-  constructor(
-    readonly code: VswitchErrorCode,
-    message: string,
-    readonly context: Record<string, unknown> = {},
-  ) {
-    super(message);
+  declare readonly code: VswitchErrorCode;
+  constructor(code: VswitchErrorCode, message: string, context: Record<string, unknown> = {}) {
+    super(code, message, context);
   }
 }
 

@@ -18,9 +18,12 @@ import {
   OvsdbFramingError,
   OvsdbConstraintViolationError,
   OvsdbDomainError,
+  OvsdbDuplicateMonitorError,
   OvsdbDuplicateUuidError,
   OvsdbDuplicateUuidNameError,
+  OvsdbError,
   OvsdbIoError,
+  OvsdbLockError,
   OvsdbNotAllowedError,
   OvsdbNotOwnerError,
   OvsdbNotSupportedError,
@@ -31,9 +34,14 @@ import {
   OvsdbTimedOutError,
   OvsdbTransactionError,
   OvsdbTxnSyntaxError,
+  OvsdbUnknownColumnError,
   OvsdbUnknownDatabaseError,
   OvsdbUnknownMethodError,
+  OvsdbUnknownMonitorError,
 } from '../../../src/ovsdb/errors';
+import { Replica } from '../../../src/ovsdb/replica';
+import { type OpenVSwitchDb, openVSwitchSchema } from '../../../src/ovsdb/schemas/open-vswitch';
+import { Vswitch } from '../../../src/ovsdb/vswitch';
 import { OvsdbJsonFramer } from '../../../src/ovsdb/framer';
 
 const DB = 'Open_vSwitch';
@@ -172,6 +180,65 @@ describe('transaction errors from a real ovsdb-server', () => {
     await expect(client.request('monitor_cond_change', [1])).rejects.toBeInstanceOf(OvsdbSyntaxError);
     // The session survived all of this.
     await expect(client.echo()).resolves.toEqual([]);
+  });
+
+  it('unknown column in an inserted row (OVS extension string "unknown column")', async () => {
+    const e = await txnError([comment, { op: 'insert', table: 'Bridge', row: { nosuch: 5 } }]);
+    expect(e).toBeInstanceOf(OvsdbUnknownColumnError);
+    expect(e.code).toBe('OVSDB_UNKNOWN_COLUMN');
+    expect(e.opIndex).toBe(1);
+  });
+
+  it('monitor and lock misuse: duplicate monitor ID, unknown monitor session, lock twice, unlock without lock', async () => {
+    const m = await client.monitor(DB, { Bridge: { columns: ['name'] } }, { method: 'monitor' });
+    try {
+      // ovsdb-server sends these as "syntax error" with the reason in details.
+      const dup = await client.request('monitor', [DB, m.id, { Bridge: { columns: ['name'] } }]).catch((x: unknown) => x);
+      expect(dup).toBeInstanceOf(OvsdbDuplicateMonitorError);
+      expect((dup as OvsdbError).code).toBe('OVSDB_DUPLICATE_MONITOR');
+      const unk = await client.request('monitor_cond_change', ['no-such-monitor', 'x', {}]).catch((x: unknown) => x);
+      expect(unk).toBeInstanceOf(OvsdbUnknownMonitorError);
+      expect((unk as OvsdbError).code).toBe('OVSDB_UNKNOWN_MONITOR');
+    } finally {
+      await m.cancel();
+    }
+    await client.lock('twice');
+    try {
+      await expect(client.request('lock', ['twice'])).rejects.toMatchObject({ code: 'OVSDB_LOCK_ERROR', constructor: OvsdbLockError });
+      await expect(client.request('steal', ['twice'])).rejects.toBeInstanceOf(OvsdbLockError);
+    } finally {
+      await client.unlock('twice');
+    }
+    const e = await client.request('unlock', ['never_locked']).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'OVSDB_LOCK_ERROR', details: expect.stringContaining('without') });
+  });
+
+  it('replica misuse: OVSDB_NO_INDEX, OVSDB_NOT_REPLICATED, OVSDB_REPLICA_CLOSED', async () => {
+    const r = await Replica.start<OpenVSwitchDb>(client, openVSwitchSchema(), { tables: { Bridge: { columns: ['name', 'datapath_type'] } } });
+    const snap = r.snapshot();
+    expect(() => snap.lookup('Bridge', { datapath_type: 'netdev' })).toThrow(expect.objectContaining({ code: 'OVSDB_NO_INDEX' }));
+    expect(() => snap.lookup('Port', { name: 'p' })).toThrow(expect.objectContaining({ code: 'OVSDB_NOT_REPLICATED' }));
+    await expect(r.changeConditions({ Port: [] })).rejects.toMatchObject({ code: 'OVSDB_NOT_REPLICATED', context: { table: 'Port' } });
+    const waiting = expect(r.waitFor((s) => s.rows('Bridge').size > 1000)).rejects.toMatchObject({ code: 'OVSDB_REPLICA_CLOSED' });
+    await r.close();
+    await waiting;
+    await expect(r.transact(() => undefined)).rejects.toMatchObject({ code: 'OVSDB_REPLICA_CLOSED' });
+    await expect(r.changeConditions({ Bridge: [] })).rejects.toBeInstanceOf(OvsdbError);
+  });
+
+  // Last in this describe: it deletes the Open_vSwitch row.
+  it('vswitch on a database without its Open_vSwitch row: VSWITCH_NO_ROOT, nothing sent', async () => {
+    const vs = await Vswitch.attach(client);
+    try {
+      await client.transact(DB, [{ op: 'delete', table: 'Open_vSwitch', where: [] }]);
+      await vs.replica.waitFor((s) => s.rows('Open_vSwitch').size === 0);
+      const seq = vs.replica.seq;
+      await expect(vs.ensureBridge({ name: 'b0' })).rejects.toMatchObject({ code: 'VSWITCH_NO_ROOT', name: 'VswitchError' });
+      await expect(vs.setManager(['ptcp:6640'])).rejects.toBeInstanceOf(OvsdbError);
+      expect(vs.replica.seq).toBe(seq);
+    } finally {
+      await vs.close();
+    }
   });
 });
 

@@ -138,6 +138,8 @@ describe('vswitch operations against real ovsdb-server + ovs-vswitchd', () => {
     expect(vs.iface('nosuchdev0')).toBeUndefined();
     expect((await vs.deletePort('br0', 'nosuchdev0')).changed).toBe(false);
     await expect(vs.ensurePort('nobr', { name: 'x' })).rejects.toBeInstanceOf(VswitchError);
+    await expect(vs.ensurePort('nobr', { name: 'x' })).rejects.toMatchObject({ code: 'VSWITCH_NO_BRIDGE', context: { bridge: 'nobr' } });
+    await expect(vs.setController('nobr', [])).rejects.toMatchObject({ code: 'VSWITCH_NO_BRIDGE' });
     await expect(vs.ensurePorts('br0', [{ name: 'd0' }, { name: 'd0' }])).rejects.toMatchObject({ code: 'VSWITCH_DUPLICATE_PORT' });
     // Several at once, in one transaction.
     await vs.ensurePorts('br0', [{ name: 'del0', type: 'internal' }, { name: 'del1', type: 'internal' }]);
@@ -191,6 +193,11 @@ describe('vswitch operations against real ovsdb-server + ovs-vswitchd', () => {
     const r = await vs.ensureBridge({ name: 'br1', externalIds: { x: '1' } });
     expect(r.changed).toBe(true);
     expect(existsSync(ovs.mgmtSock('br1'))).toBe(true);
+    // br0's local port cannot be ensured on br1.
+    await expect(vs.ensurePort('br1', { name: 'br0', type: 'internal' })).rejects.toMatchObject({
+      code: 'VSWITCH_PORT_CONFLICT',
+      context: { bridge: 'br1', port: 'br0' },
+    });
     expect((await vs.deleteBridge('br1')).changed).toBe(true);
     expect((await vs.deleteBridge('br1')).changed).toBe(false);
     expect((await ovs.vsctl('list-br')).stdout.trim()).toBe('br0');

@@ -2,11 +2,14 @@ import {
   OVSDB_TRANSACTION_ERROR_STRINGS,
   OvsdbAbortedError,
   OvsdbCanceledError,
+  OvsdbConstraintError,
   OvsdbConstraintViolationError,
+  OvsdbDuplicateMonitorError,
   OvsdbDomainError,
   OvsdbDuplicateUuidNameError,
   OvsdbError,
   OvsdbIoError,
+  OvsdbLockError,
   OvsdbNotOwnerError,
   OvsdbNotSupportedError,
   OvsdbRangeError,
@@ -16,11 +19,20 @@ import {
   OvsdbSyntaxError,
   OvsdbTimedOutError,
   OvsdbTransactionError,
+  OvsdbTxnSyntaxError,
+  OvsdbUnknownColumnError,
   OvsdbUnknownDatabaseError,
   OvsdbUnknownMethodError,
+  OvsdbUnknownMonitorError,
   rpcErrorFromReply,
   transactionErrorFromResult,
 } from '../../../src/ovsdb/errors';
+import { OvsdbNotationError, fromWireLoose } from '../../../src/ovsdb/notation';
+import { OvsdbReplicaError } from '../../../src/ovsdb/replica';
+import { OvsdbSchemaError } from '../../../src/ovsdb/schema';
+import { openVSwitchSchema } from '../../../src/ovsdb/schemas/open-vswitch';
+import { Transaction } from '../../../src/ovsdb/transaction';
+import { VswitchError, VswitchInterfaceError } from '../../../src/ovsdb/vswitch';
 
 describe('transactionErrorFromResult', () => {
   const ops = [
@@ -41,6 +53,10 @@ describe('transactionErrorFromResult', () => {
     ['not supported', OvsdbNotSupportedError, 'OVSDB_NOT_SUPPORTED'],
     ['aborted', OvsdbAbortedError, 'OVSDB_ABORTED'],
     ['not owner', OvsdbNotOwnerError, 'OVSDB_NOT_OWNER'],
+    ['syntax error', OvsdbTxnSyntaxError, 'OVSDB_TXN_SYNTAX_ERROR'],
+    ['unknown column', OvsdbUnknownColumnError, 'OVSDB_UNKNOWN_COLUMN'],
+    ['constraint error', OvsdbConstraintError, 'OVSDB_CONSTRAINT_ERROR'],
+    ['type mismatch', OvsdbConstraintError, 'OVSDB_CONSTRAINT_ERROR'],
   ])('maps %j at an operation to its class with the op index', (error, cls, code) => {
     const results = [{ uuid: ['uuid', 'a'] }, { error, details: 'why' }, null];
     const e = transactionErrorFromResult(results, ops);
@@ -96,6 +112,9 @@ describe('rpcErrorFromReply', () => {
     ['syntax error', OvsdbSyntaxError, 'OVSDB_SYNTAX_ERROR'],
     ['unknown method', OvsdbUnknownMethodError, 'OVSDB_UNKNOWN_METHOD'],
     ['canceled', OvsdbCanceledError, 'OVSDB_CANCELED'],
+    ['unknown monitor', OvsdbUnknownMonitorError, 'OVSDB_UNKNOWN_MONITOR'],
+    ['duplicate monitor ID', OvsdbDuplicateMonitorError, 'OVSDB_DUPLICATE_MONITOR'],
+    ['duplicate lock', OvsdbLockError, 'OVSDB_LOCK_ERROR'],
   ])('maps %j', (error, cls, code) => {
     const e = rpcErrorFromReply('transact', { error, details: 'x' });
     expect(e).toBeInstanceOf(cls);
@@ -110,5 +129,74 @@ describe('rpcErrorFromReply', () => {
     const e = rpcErrorFromReply('m', { weird: 1n });
     expect(e.code).toBe('OVSDB_RPC_ERROR');
     expect(e.error).toBe('{"weird":"1"}');
+  });
+});
+
+describe('ovsdb-server\'s "syntax error" replies are refined by their details', () => {
+  it.each([
+    ['unknown monitor session', OvsdbUnknownMonitorError, 'OVSDB_UNKNOWN_MONITOR'],
+    ['duplicate monitor ID', OvsdbDuplicateMonitorError, 'OVSDB_DUPLICATE_MONITOR'],
+    ['must issue "unlock" before new "lock"', OvsdbLockError, 'OVSDB_LOCK_ERROR'],
+    ['must issue "unlock" before new "steal"', OvsdbLockError, 'OVSDB_LOCK_ERROR'],
+    ['unlock: "unlock" without "lock" or "steal"', OvsdbLockError, 'OVSDB_LOCK_ERROR'],
+    ['something else', OvsdbSyntaxError, 'OVSDB_SYNTAX_ERROR'],
+  ])('%j', (details, cls, code) => {
+    const e = rpcErrorFromReply('m', { error: 'syntax error', details, syntax: '"x"' });
+    expect(e.constructor).toBe(cls);
+    expect(e.code).toBe(code);
+    expect(e.context).toMatchObject({ method: 'm', error: 'syntax error', details });
+  });
+});
+
+describe('every error of the other OVSDB modules is an OvsdbError with a stable code and context', () => {
+  const schema = openVSwitchSchema();
+
+  it('OvsdbSchemaError (validation before sending) keeps its instanceof and names table, column, value', () => {
+    const e = (() => {
+      try {
+        schema.encodeRow('Bridge', { name: 5 });
+      } catch (x) {
+        return x;
+      }
+    })() as OvsdbSchemaError;
+    expect(e).toBeInstanceOf(OvsdbSchemaError);
+    expect(e).toBeInstanceOf(OvsdbError);
+    expect(e.code).toBe('OVSDB_TYPE_MISMATCH');
+    expect(e.context).toMatchObject({ table: 'Bridge', column: 'name', value: 5 });
+    expect([e.table, e.column, e.value]).toEqual(['Bridge', 'name', 5]);
+    expect(e.message).toMatch(/^OVSDB_TYPE_MISMATCH: Bridge\.name: /);
+    const t = new Transaction(schema);
+    t.insert('Bridge', { name: 'a' }, 'n');
+    expect(() => t.insert('Bridge', { name: 'b' }, 'n')).toThrow(expect.objectContaining({ code: 'OVSDB_CONSTRAINT_VIOLATION' }));
+    expect(() => schema.table('Nope')).toThrow(expect.objectContaining({ code: 'OVSDB_UNKNOWN_TABLE', context: { table: 'Nope' } }));
+  });
+
+  it('OvsdbNotationError', () => {
+    const e = (() => {
+      try {
+        fromWireLoose(['frob', 1]);
+      } catch (x) {
+        return x;
+      }
+    })() as OvsdbNotationError;
+    expect(e).toBeInstanceOf(OvsdbNotationError);
+    expect(e).toBeInstanceOf(OvsdbError);
+    expect(e.code).toBe('OVSDB_BAD_NOTATION');
+    expect(e.context).toEqual({ value: ['frob', 1] });
+  });
+
+  it('OvsdbReplicaError, VswitchError, VswitchInterfaceError', () => {
+    const r = new OvsdbReplicaError('OVSDB_NO_INDEX', 'no index', { table: 'T' });
+    expect(r).toBeInstanceOf(OvsdbError);
+    expect([r.code, r.context]).toEqual(['OVSDB_NO_INDEX', { table: 'T' }]);
+    const v = new VswitchError('VSWITCH_NO_BRIDGE', 'no bridge named b', { bridge: 'b' });
+    expect(v).toBeInstanceOf(OvsdbError);
+    expect(v.message).toBe('VSWITCH_NO_BRIDGE: no bridge named b');
+    const failed = [{ name: 'p', ofport: -1, error: 'could not open network device p (No such device)' }];
+    const i = new VswitchInterfaceError({ changed: false, interfaces: failed, failed, attempts: 1 });
+    expect(i).toBeInstanceOf(OvsdbError);
+    expect(i.code).toBe('VSWITCH_INTERFACE_FAILED');
+    expect(i.context).toMatchObject({ failed });
+    expect(i.message).toContain('p (could not open network device p (No such device))');
   });
 });
