@@ -106,7 +106,7 @@ export class OpenFlowController {
           void s.close(false);
           return;
         }
-        this.track(s, false);
+        this.track(s);
       },
       (e: Error) => {
         this.handshaking.delete(sock);
@@ -124,11 +124,11 @@ export class OpenFlowController {
     if (this.closed) throw new OpenFlowRuntimeError('OFPSDN_CLOSED', 'controller closed');
     parseOpenFlowEndpoint(endpoint);
     const s = await OpenFlowSession.connect(endpoint, { ...this.opts, ...opts });
-    this.track(s, true);
+    this.track(s);
     return s;
   }
 
-  private track(s: OpenFlowSession, active: boolean): void {
+  private track(s: OpenFlowSession): void {
     this.sessions.add(s);
     const register = (reconnected: boolean) => {
       const dpid = s.datapathId;
@@ -149,7 +149,8 @@ export class OpenFlowController {
           register(wasUp || e.epoch > 1);
           wasUp = true;
         } else if ((e.state === 'down' || e.state === 'closed') && wasUp && this.registry.get(s.datapathId) === s) {
-          if (!active || e.state === 'closed') this.registry.delete(s.datapathId);
+          // Only connected switches are listed; a dialled session that comes back registers again.
+          this.registry.delete(s.datapathId);
           this._disconnect.next({ dpid: s.datapathId, session: s, ...(e.error ? { error: e.error } : {}) });
         }
         if (e.state === 'closed') {

@@ -531,9 +531,15 @@ export class OpenFlowSession {
     const sock = this.sock;
     if (graceful && sock && this.queue) {
       this.queue.flush();
+      // Wait (at most 1 s: a peer that stopped reading must not hold us) for queued bytes to leave.
       await new Promise<void>((resolve) => {
-        if (sock.writableLength === 0) resolve();
-        else sock.once('drain', resolve).once('close', resolve);
+        if (sock.writableLength === 0) return resolve();
+        const t = setTimeout(resolve, 1000);
+        const done = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        sock.once('drain', done).once('close', done);
       });
     }
     this.shutdown(this.closedError());
@@ -794,7 +800,9 @@ export class OpenFlowSession {
       try {
         this.requireUp(msg.type);
         if (!msg.xid) msg.xid = this.allocXid();
-        if (msg.type === 'MULTIPART_REQUEST') throw new TypeError('use multipart() for MULTIPART_REQUEST');
+        if (msg.type === 'MULTIPART_REQUEST') {
+          throw new OpenFlowRuntimeError('OFPSDN_BAD_ARGUMENT', 'use multipart() or multipartIter() for MULTIPART_REQUEST', this.ctx());
+        }
         const p: Pending = { request: msg, resolve: resolve as (v: unknown) => void, reject, timer: undefined };
         if (HAS_REPLY.has(msg.type)) {
           this.pending.set(msg.xid, p);
@@ -905,6 +913,7 @@ export class OpenFlowSession {
     let wake: (() => void) | undefined;
     let started = false;
     let paused = false;
+    let cancelled = false;
     const sock = () => this.sock;
     const start = () => {
       started = true;
@@ -923,6 +932,7 @@ export class OpenFlowSession {
         },
         timer: undefined,
         onPart: (b) => {
+          if (cancelled) return; // the consumer stopped: drop the remaining parts
           queue.push(b);
           if (queue.length > 64 && !paused) {
             paused = true;
@@ -958,6 +968,7 @@ export class OpenFlowSession {
       },
       return: async (): Promise<IteratorResult<MultipartReplyBody>> => {
         // Remaining parts are dropped as they arrive; the request stays pending until its last part.
+        cancelled = true;
         queue.length = 0;
         if (paused) {
           paused = false;

@@ -118,6 +118,26 @@ describe('OpenFlowController: switches that dial us, in every transport', () => 
     expect(ctl.switches.size).toBe(0);
   }, 30_000);
 
+  it('a dialled switch leaves the registry while ovs-vswitchd restarts and comes back as reconnected', async () => {
+    const c2 = new OpenFlowController({ backoff: { initialMs: 20, maxMs: 200 } });
+    try {
+      const s = await c2.connect(`unix:${ovs.mgmtSock('br0')}`);
+      expect(c2.get(s.datapathId)).toBe(s);
+      const gone = firstValueFrom(c2.disconnect$);
+      const back = firstValueFrom(c2.connect$);
+      await ovs.stopVswitchd(true);
+      expect((await gone).session).toBe(s);
+      expect(c2.switches.size).toBe(0);
+      await ovs.startVswitchd();
+      const b = await back;
+      expect(b).toMatchObject({ session: s, reconnected: true });
+      expect(c2.get(s.datapathId)).toBe(s);
+    } finally {
+      await c2.close();
+    }
+    expect(c2.switches.size).toBe(0);
+  }, 30_000);
+
   it('tcp: and ssl: both ways, inside the namespace, with certificates from ovs-pki', async () => {
     const pki = join(tmp, 'pki');
     await pkiRun(tmp, [`--dir=${pki}`, '--log=pki.log', 'init']);
@@ -137,7 +157,7 @@ describe('OpenFlowController: switches that dial us, in every transport', () => 
     // ssl: the switch dials our pssl: listener; both sides verify the other's certificate.
     const b = child(ns, ['listen', 'pssl:6654:127.0.0.1', tls]);
     expect(await nextLine(b.lines)).toEqual({ listening: 6654 });
-    await ovs.vsctl('set-controller', 'br0', 'ssl:127.0.0.1:6654', 'pssl:6655:127.0.0.1');
+    await ovs.vsctl('set-controller', 'br0', 'ssl:127.0.0.1:6654', 'pssl:6655:127.0.0.1', 'ptcp:6656:127.0.0.1');
     expect(await nextLine(b.lines)).toEqual({ dpid, flows: 1, transport: 'tls' });
     expect(await exited(b.proc)).toBe(0);
 
@@ -145,6 +165,11 @@ describe('OpenFlowController: switches that dial us, in every transport', () => 
     const c = child(ns, ['dial', 'ssl:127.0.0.1:6655', tls]);
     expect(await nextLine(c.lines)).toEqual({ dpid, flows: 1, transport: 'tls' });
     expect(await exited(c.proc)).toBe(0);
+
+    // tcp: we dial the switch's ptcp: listener.
+    const t = child(ns, ['dial', 'tcp:127.0.0.1:6656']);
+    expect(await nextLine(t.lines)).toEqual({ dpid, flows: 1, transport: 'plain' });
+    expect(await exited(t.proc)).toBe(0);
 
     // A controller certificate the switch's CA did not sign is refused.
     const wrong = JSON.stringify({ key: join(tmp, 'sc-privkey.pem'), cert: join(tmp, 'sc-cert.pem'), ca: join(pki, 'switchca', 'cacert.pem') });

@@ -128,6 +128,15 @@ describe('OpenFlowSession against ovs-vswitchd (unix mgmt socket)', () => {
     expect(await ofctlFlows()).toHaveLength(4);
   });
 
+  it('maps ONF bundle errors (experimenter errors) to their names', async () => {
+    const err = await s
+      .request({ type: 'BUNDLE_CONTROL', xid: 0, bundleId: 4242, ctrlType: 4 /* COMMIT_REQUEST */, flags: 1, properties: [] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenFlowRequestError);
+    expect((err as OpenFlowRequestError).code).toBe('OFPET_EXPERIMENTER/OFPBFC_BAD_ID');
+    expect((err as OpenFlowRequestError).context.experimenter).toBe(0x4f4e4600);
+  });
+
   it('transaction API: open, add, discard leaves nothing; a closed bundle refuses more', async () => {
     const b = await s.openBundle({ atomic: true, ordered: false });
     b.add(flowMod({ priority: 3, match: ipDst(3), instructions: output(3) }));
