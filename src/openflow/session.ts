@@ -790,8 +790,8 @@ export class OpenFlowSession {
   }
 
   /**
-   * Sends a request and resolves with its reply (matched by xid). A message without a reply of its own
-   * (FLOW_MOD, GROUP_MOD, PACKET_OUT, ...) is followed by a BARRIER_REQUEST and resolves (with undefined)
+   * Sends a request (with a fresh xid, written into `msg.xid`) and resolves with its reply (matched by xid).
+   * A message without a reply of its own (FLOW_MOD, GROUP_MOD, PACKET_OUT, ...) is followed by a BARRIER_REQUEST and resolves (with undefined)
    * when the barrier answers. Rejects with {@link OpenFlowRequestError} when the switch answers OFPT_ERROR,
    * `OFPSDN_TIMEOUT`, or `OFPSDN_DISCONNECTED` when the connection drops first.
    */
@@ -799,7 +799,8 @@ export class OpenFlowSession {
     return new Promise<ReplyOf<M>>((resolve, reject) => {
       try {
         this.requireUp(msg.type);
-        if (!msg.xid) msg.xid = this.allocXid();
+        // Always a fresh xid (the object is updated): a reused message object must not match an old reply.
+        msg.xid = this.allocXid();
         if (msg.type === 'MULTIPART_REQUEST') {
           throw new OpenFlowRuntimeError('OFPSDN_BAD_ARGUMENT', 'use multipart() or multipartIter() for MULTIPART_REQUEST', this.ctx());
         }
@@ -870,7 +871,7 @@ export class OpenFlowSession {
     try {
       for (let i = 0; i < msgs.length; i++) {
         const m = msgs[i]!;
-        if (!m.xid) m.xid = this.allocXid();
+        m.xid = this.allocXid();
         xids.push(m.xid);
         this.errorSinks.set(m.xid, (e) => errors.push(withRequest(e, m)));
         this.sendRaw(m);
