@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(openvswitch-switch openvswitch-pki openvswitch-common iproute2 iputils-ping mininet python3-os-ken python3-openvswitch)
+pkgs=(openvswitch-switch openvswitch-pki openvswitch-common iproute2 iputils-ping ethtool mininet python3-os-ken python3-openvswitch)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
