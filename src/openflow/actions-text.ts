@@ -201,6 +201,12 @@ function formatOne(a: Action): string {
     }
     case 'nat':
       return formatNat(a);
+    case 'pop_queue':
+      return 'pop_queue';
+    case 'output_trunc':
+      return `output(port=${formatPortNo(a.port, 2)},max_len=${a.maxLen})`;
+    case 'clone':
+      return `clone(${formatActionList(a.actions)})`;
     case 'opaque':
       return `opaque_action:${a.raw.toString('hex')}`;
   }
@@ -306,6 +312,8 @@ function fieldValue(f: OxmField, p: TextPiece): ReturnType<typeof parseFieldValu
 /** Context the action parser needs from the match (mod_tp_* picks tcp/udp/sctp from ip_proto). */
 export interface ActionParseContext {
   ipProto?: number;
+  /** The match requires a VLAN header (mod_vlan_vid/pcp then need no push_vlan). */
+  vlan?: boolean;
 }
 
 export function contiguousMask(mask: bigint): { ofs: number; nBits: number } | undefined {
@@ -627,11 +635,15 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
         for (const part of splitTop(args(p, 'output'))) {
           const { key, value } = kv(part);
           if (key === 'port' && value) portPiece = value;
-          else if (key === 'max_len' && value) o.maxLen = num(value, 16, 'max_len');
+          else if (key === 'max_len' && value) o.maxLen = num(value, 32, 'max_len');
           else throw textError(`unknown output argument '${key}'`, part.col);
         }
-        if (!portPiece || !portPiece.text.includes('[')) throw textError('output(...) is supported only with port=SUBFIELD', p.col);
-        return [{ type: 'output_reg', src: parseSubfield(portPiece), maxLen: o.maxLen }];
+        if (!portPiece) throw textError('output(...) needs port=', p.col);
+        if (portPiece.text.includes('[')) return [{ type: 'output_reg', src: parseSubfield(portPiece), maxLen: o.maxLen }];
+        // NXAST_OUTPUT_TRUNC: a port and a truncation length.
+        const tp = parsePortNo(portPiece.text, 2);
+        if (tp === undefined) throw textError(`unknown port '${portPiece.text}'`, portPiece.col);
+        return [{ type: 'output_trunc', port: tp, maxLen: o.maxLen }];
       }
       needArg();
       if (arg.text.includes('[') || (parsePortNo(arg.text) === undefined && subfieldField(arg.text))) {
@@ -654,6 +666,32 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
       return [{ type: name } as Action];
     case 'strip_vlan':
       return [{ type: 'pop_vlan' }];
+    case 'pop_queue':
+      return [{ type: 'pop_queue' }];
+    case 'clone':
+      return [{ type: 'clone', actions: parseActionList(args(p, 'clone'), ctx) }];
+    case 'enqueue': {
+      // OVS writes enqueue:PORT:QUEUE in OpenFlow 1.3 as set_queue, output, pop_queue.
+      const m = /^([^:]+):(\d+|0x[0-9a-f]+)$/i.exec(arg.text);
+      const pn = m ? parsePortNo(m[1]!) : undefined;
+      if (!m || pn === undefined) throw textError('enqueue:PORT:QUEUE expected', p.col);
+      return [{ type: 'set_queue', queueId: num({ text: m[2]!, col: arg.col }, 32, 'queue') }, { type: 'output', port: pn, maxLen: 0xffff }, { type: 'pop_queue' }];
+    }
+    case 'mod_vlan_vid':
+    case 'mod_vlan_pcp': {
+      needArg();
+      // OVS (OF1.3): push a VLAN header first unless the match says there is one, then set_field.
+      const out: Action[] = ctx.vlan ? [] : [{ type: 'push_vlan', ethertype: 0x8100 }];
+      if (name === 'mod_vlan_vid') out.push({ type: 'set_field', field: 'vlan_vid', value: 0x1000 | num(arg, 12, 'vlan vid') });
+      else out.push({ type: 'set_field', field: 'vlan_pcp', value: num(arg, 3, 'vlan pcp') });
+      return out;
+    }
+    case 'set_mpls_label':
+      needArg();
+      return [{ type: 'set_field', field: 'mpls_label', value: num(arg, 20, 'mpls label') }];
+    case 'set_mpls_tc':
+      needArg();
+      return [{ type: 'set_field', field: 'mpls_tc', value: num(arg, 3, 'mpls tc') }];
     case 'set_mpls_ttl':
       return [{ type: 'set_mpls_ttl', ttl: num(t[colon] === '(' ? args(p, name) : arg, 8, 'ttl') }];
     case 'mod_nw_ttl':

@@ -72,7 +72,10 @@ export const NXAST_NAT = 36;
 export const NXAST_CONTROLLER2 = 37;
 export const NXAST_SAMPLE2 = 38;
 export const NXAST_SAMPLE3 = 41;
+export const NXAST_OUTPUT_TRUNC = 39;
+export const NXAST_CLONE = 42;
 export const NXAST_CT_CLEAR = 43;
+export const NXAST_POP_QUEUE = 5;
 export const NXAST_RESUBMIT_TABLE_CT = 44;
 
 /** A bit range of a field (NXM "subfield", OVS text `NXM_NX_REG0[0..15]`): `nBits` bits from bit `ofs`. */
@@ -187,6 +190,11 @@ export type Action =
     }
   | NatAction
   | { type: 'ct_clear' }
+  | { type: 'pop_queue' }
+  /** NXAST_OUTPUT_TRUNC: output to `port` (16-bit OpenFlow 1.0 numbering), truncated to `maxLen` bytes. */
+  | { type: 'output_trunc'; port: number; maxLen: number }
+  /** NXAST_CLONE: run `actions` on a copy of the packet. */
+  | { type: 'clone'; actions: Action[] }
   | { type: 'opaque'; raw: Buffer };
 
 /** The `type` names of {@link Action}. */
@@ -509,6 +517,21 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       nxStart(w, NXAST_CT_CLEAR, 16);
       w.zeros(6);
       return;
+    case 'pop_queue':
+      nxStart(w, NXAST_POP_QUEUE, 16);
+      w.zeros(6);
+      return;
+    case 'output_trunc':
+      nxStart(w, NXAST_OUTPUT_TRUNC, 16);
+      w.u16(u(a.port, 16, 'output_trunc port')).u32(u(a.maxLen, 32, 'output_trunc max_len'));
+      return;
+    case 'clone':
+      if (depth >= MAX_NEST) throw bad('OFPBAC_BAD_ARGUMENT', 'clone actions nested too deeply');
+      nxStart(w, NXAST_CLONE);
+      w.zeros(6);
+      encodeList(w, a.actions ?? [], depth + 1);
+      finish(w, start);
+      return;
     case 'opaque': {
       const raw = a.raw;
       if (!Buffer.isBuffer(raw) || raw.length < 8 || raw.length % 8 !== 0 || raw.readUInt16BE(2) !== raw.length) {
@@ -802,6 +825,22 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
       need(6);
       r.skip(6);
       return { type: 'ct_clear' };
+    case NXAST_POP_QUEUE:
+      need(6);
+      r.skip(6);
+      return { type: 'pop_queue' };
+    case NXAST_OUTPUT_TRUNC: {
+      need(6);
+      const port = r.u16();
+      const maxLen = r.u32();
+      return { type: 'output_trunc', port, maxLen };
+    }
+    case NXAST_CLONE: {
+      need(6);
+      if (depth >= MAX_NEST) throw r.error('OFPBAC_BAD_ARGUMENT', 'clone actions nested too deeply');
+      r.skip(6);
+      return { type: 'clone', actions: decodeList(r, depth + 1) };
+    }
     default:
       return undefined;
   }

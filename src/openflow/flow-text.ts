@@ -384,7 +384,9 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
   if (actionsPiece) {
     if (isDelete) throw textError('actions are not allowed when deleting flows', actionsPiece.col);
     const proto = entries.get('ip_proto')?.value;
-    fm.instructions = parseInstructionsText(actionsPiece, typeof proto === 'number' ? { ipProto: proto } : {});
+    const vid = entries.get('vlan_vid');
+    const vlan = vid !== undefined && vid.field !== 'unknown' && ((vid.value as number) & 0x1000) !== 0;
+    fm.instructions = parseInstructionsText(actionsPiece, typeof proto === 'number' ? { ipProto: proto, vlan } : { vlan });
   } else if (!isDelete) {
     throw textError('flow text must end with actions=...', text.length);
   }

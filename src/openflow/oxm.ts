@@ -591,11 +591,9 @@ export function formatFieldValue(f: OxmField, v: OxmValue, mask?: OxmValue): str
       return mask === undefined ? formatPortNo(v as number, f.bytes) : `${hex(v)}/${hex(mask)}`;
     case 'dec':
       return mask === undefined ? oxmValueToBigInt(v).toString() : `${hex(v)}/${hex(mask)}`;
-    case 'vid': {
-      const x = v as number;
-      if (mask === undefined && x & 0x1000) return String(x & 0xfff);
-      return mask === undefined ? hex(v) : `${hex(v)}/${hex(mask)}`;
-    }
+    case 'vid':
+      // The raw OXM value, OFPVID_PRESENT (0x1000) included, as OVS prints it in set_field ("4101" for VID 5).
+      return mask === undefined ? String(v) : `${hex(v)}/${hex(mask)}`;
     case 'frag': {
       const m = mask === undefined ? 3 : (mask as number);
       const hit = FRAG_NAMES.find(([, a, b]) => a === (v as number) && b === m);

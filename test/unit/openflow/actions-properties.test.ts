@@ -62,7 +62,8 @@ const bigN = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 
 
 const leafActionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ type: fc.constant('output' as const), port: u(32), maxLen: u(16) }),
-  fc.constantFrom<Action>({ type: 'copy_ttl_out' }, { type: 'copy_ttl_in' }, { type: 'dec_mpls_ttl' }, { type: 'pop_vlan' }, { type: 'dec_nw_ttl' }, { type: 'pop_pbb' }, { type: 'exit' }, { type: 'ct_clear' }),
+  fc.constantFrom<Action>({ type: 'copy_ttl_out' }, { type: 'copy_ttl_in' }, { type: 'dec_mpls_ttl' }, { type: 'pop_vlan' }, { type: 'dec_nw_ttl' }, { type: 'pop_pbb' }, { type: 'exit' }, { type: 'ct_clear' }, { type: 'pop_queue' }),
+  fc.record({ type: fc.constant('output_trunc' as const), port: u(16), maxLen: u(32) }),
   fc.record({ type: fc.constantFrom('set_mpls_ttl' as const, 'set_nw_ttl' as const), ttl: u(8) }),
   fc.record({ type: fc.constantFrom('push_vlan' as const, 'push_mpls' as const, 'pop_mpls' as const, 'push_pbb' as const), ethertype: u(16) }),
   fc.record({ type: fc.constant('set_queue' as const), queueId: u(32) }),
@@ -176,7 +177,8 @@ const learnArb: fc.Arbitrary<Action> = fc
   })
   .map((r): Action => ({ type: 'learn', ...r }));
 
-const actionArb = fc.oneof({ weight: 8, arbitrary: leafActionArb }, { weight: 1, arbitrary: ctArb }, { weight: 1, arbitrary: learnArb });
+const cloneArb: fc.Arbitrary<Action> = fc.array(leafActionArb, { maxLength: 3 }).map((actions): Action => ({ type: 'clone', actions }));
+const actionArb = fc.oneof({ weight: 8, arbitrary: leafActionArb }, { weight: 1, arbitrary: ctArb }, { weight: 1, arbitrary: learnArb }, { weight: 1, arbitrary: cloneArb });
 const actionsArb = fc.array(actionArb, { maxLength: 6 });
 
 const instructionsArb: fc.Arbitrary<Instruction[]> = fc

@@ -123,6 +123,9 @@ const ALL: [Action, string][] = [
     'nat(dst=[fe80::1]-[fe80::5]:10-20,persistent,hash)',
   ],
   [{ type: 'ct_clear' }, 'ct_clear'],
+  [{ type: 'pop_queue' }, 'pop_queue'],
+  [{ type: 'output_trunc', port: 2, maxLen: 100 }, 'output(port=2,max_len=100)'],
+  [{ type: 'clone', actions: [{ type: 'output', port: 1, maxLen: 0 }, { type: 'ct_clear' }] }, 'clone(output:1,ct_clear)'],
 ];
 
 describe('actions', () => {

@@ -104,7 +104,8 @@ describe('field value text', () => {
     ['ip_frag', 'later', 'later'],
     ['in_port', 'LOCAL', 'LOCAL'],
     ['in_port', '7', '7'],
-    ['vlan_vid', '5', '5'],
+    ['vlan_vid', '5', '4101'],
+    ['vlan_vid', '4101', '4101'],
     ['tun_id', '0xffffffffffffffff', '0xffffffffffffffff'],
     ['ct_label', '0x1/0xff', '0x1/0xff'],
   ];
