@@ -44,6 +44,26 @@ describe('OpenFlowSession against ovs-vswitchd (unix mgmt socket)', () => {
     expect(s.features!.nTables).toBeGreaterThan(0);
   });
 
+  it('handshakes with ROLE_REQUEST (master, generation id), SET_ASYNC and NXT_PACKET_IN2 on a real switch', async () => {
+    const s2 = await OpenFlowSession.connect(`unix:${ovs.mgmtSock('br0')}`, {
+      role: { role: 'master', generationId: 5n },
+      async: { packetInMask: [0b11, 0], portStatusMask: [0b111, 0b111], flowRemovedMask: [0b1111, 0] },
+      packetInFormat: 'nxt_packet_in2',
+      controllerId: 9,
+    });
+    try {
+      expect(s2.state).toBe('up');
+      const async = await s2.request({ type: 'GET_ASYNC_REQUEST', xid: 0 });
+      expect(async.packetInMask).toEqual([0b11, 0]);
+      expect(async.flowRemovedMask).toEqual([0b1111, 0]);
+      // A stale generation id is refused with the spec's error.
+      await expect(s2.requestRole({ role: 'master', generationId: 4n })).rejects.toMatchObject({ code: 'OFPET_ROLE_REQUEST_FAILED/OFPRRFC_STALE' });
+      expect(await s2.requestRole({ role: 'slave', generationId: 6n })).toEqual({ role: 3, generationId: 6n });
+    } finally {
+      await s2.close();
+    }
+  });
+
   it('adds, modifies, dumps and deletes flows', async () => {
     await s.flowMod(flowMod({ priority: 100, match: ipDst(1), instructions: output(1), cookie: 0x42n }));
     await s.flowMod(flowMod({ tableId: 3, priority: 7, match: [{ field: 'in_port', value: 5 }], instructions: output(2) }));

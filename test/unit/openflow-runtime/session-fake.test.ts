@@ -259,6 +259,24 @@ describe('OpenFlowSession with a fake switch', () => {
     expect(sent).toBeGreaterThan(1000);
   });
 
+  it('retryFirst: keeps dialling until the switch appears', async () => {
+    const later = new FakeSwitch(join(dir, `late${n}.sock`));
+    const states: string[] = [];
+    const p = OpenFlowSession.connect(`unix:${later.path}`, { retryFirst: true, backoff: { initialMs: 5, maxMs: 20 } });
+    // The socket does not exist yet, so the first attempts fail (no event exposes them before connect()
+    // resolves, hence the short wait); then the switch starts listening.
+    await new Promise((r) => setTimeout(r, 30));
+    await later.listen();
+    const s = await p;
+    sessions.push(s);
+    s.state$.subscribe((e) => states.push(e.state));
+    expect(s.state).toBe('up');
+    expect(s.epoch).toBeGreaterThanOrEqual(1);
+    await s.close(false);
+    await later.close();
+    expect(states).toEqual(['up', 'closed']);
+  });
+
   it('reconnects with backoff after the peer drops the connection, and says so', async () => {
     const s = await connect({ reconnect: true, backoff: { initialMs: 10, maxMs: 50 } });
     const downs: string[] = [];
