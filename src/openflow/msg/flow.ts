@@ -3,7 +3,8 @@
  * OFPMP_AGGREGATE multipart bodies (A.3.5.2, A.3.5.3).
  *
  * FLOW_MOD is the hot path of a controller: its fixed part is read and written with direct buffer access after
- * one bounds check (no per-field allocation); the match and instructions go to B's codecs.
+ * one bounds check (no per-field allocation); the match and instructions go through the fast paths of
+ * fastpath.ts when they apply, else through the general codecs (match.ts, instructions.ts).
  */
 import { Parser } from 'binary-parser';
 import type { Reader } from '../reader';
@@ -27,6 +28,7 @@ import {
 } from '../types';
 import { codec, mpCodec } from './codec';
 import { expectEnd } from './switch';
+import { fastDecodeInstructions, fastDecodeMatch, fastEncodeInstructions, fastEncodeMatch } from './fastpath';
 import { hx, parseFixed, portName, readU64At, writeU64At } from './common';
 
 /** Size of ofp_flow_mod after the ofp_header, up to the match. */
@@ -72,8 +74,8 @@ export const flowModCodec = codec<FlowMod>({
     const outGroup = b.readUInt32BE(p + 32);
     const flags = b.readUInt16BE(p + 36);
     r.pos = p + FLOW_MOD_FIXED;
-    const match = decodeMatch(r);
-    const instructions = decodeInstructions(r);
+    const match = fastDecodeMatch(r) ?? decodeMatch(r);
+    const instructions = fastDecodeInstructions(r) ?? decodeInstructions(r);
     return {
       type: 'FLOW_MOD',
       xid: h.xid,
@@ -110,8 +112,8 @@ export const flowModCodec = codec<FlowMod>({
     b[p + 38] = 0;
     b[p + 39] = 0;
     w.pos = p + FLOW_MOD_FIXED;
-    encodeMatch(w, m.match);
-    encodeInstructions(w, m.instructions);
+    if (!fastEncodeMatch(w, m.match)) encodeMatch(w, m.match);
+    if (!fastEncodeInstructions(w, m.instructions)) encodeInstructions(w, m.instructions);
   },
   format(m) {
     // ofputil_flow_mod_format (lib/ofp-flow.c).
@@ -273,8 +275,8 @@ export function decodeFlowStatsEntry(r: Reader): FlowStats {
   const packetCount = readU64At(b, p + 32);
   const byteCount = readU64At(b, p + 40);
   e.pos = p + FLOW_STATS_FIXED;
-  const match = decodeMatch(e);
-  const instructions = decodeInstructions(e);
+  const match = fastDecodeMatch(e) ?? decodeMatch(e);
+  const instructions = fastDecodeInstructions(e) ?? decodeInstructions(e);
   return {
     tableId,
     durationSec,
@@ -310,8 +312,8 @@ export function encodeFlowStatsEntry(w: Writer, s: FlowStats): void {
   writeU64At(b, start + 32, s.packetCount);
   writeU64At(b, start + 40, s.byteCount);
   w.pos = start + FLOW_STATS_FIXED;
-  encodeMatch(w, s.match);
-  encodeInstructions(w, s.instructions);
+  if (!fastEncodeMatch(w, s.match)) encodeMatch(w, s.match);
+  if (!fastEncodeInstructions(w, s.instructions)) encodeInstructions(w, s.instructions);
   w.patchU16(start, w.pos - start);
 }
 

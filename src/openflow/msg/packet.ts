@@ -31,6 +31,7 @@ import {
   type PacketOut,
 } from '../types';
 import { codec } from './codec';
+import { fastDecodeMatch, fastEncodeMatch } from './fastpath';
 import { forEachProp, hx, portName, readU64At, writeOpaqueProp, writeProp } from './common';
 
 /**
@@ -58,21 +59,6 @@ export function formatPacketInCommon(
   return s;
 }
 
-/**
- * Fast path for the usual PACKET_IN match, `{in_port}` alone: ofp_match type OFPMT_OXM (1), length 12, one
- * OXM_OF_IN_PORT (0x80000004) entry, 4 bytes of padding. Returns exactly what {@link decodeMatch} returns
- * for those 16 bytes (checked by test/unit/openflow/msg-fastpath.test.ts), or undefined to take the general
- * path.
- */
-export function decodeInPortMatchFast(r: Reader): import('../match').Match | undefined {
-  const b = r.buf;
-  const p = r.pos;
-  if (r.end - p < 16 || b.readUInt32BE(p) !== 0x0001000c || b.readUInt32BE(p + 4) !== 0x80000004) return undefined;
-  if (b.readUInt32BE(p + 12) !== 0) return undefined; // non-zero padding: let the general decoder judge it
-  r.pos = p + 16;
-  return [{ field: 'in_port', value: b.readUInt32BE(p + 8) }];
-}
-
 const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];
 
 /** OVS's name of a packet-in reason. */
@@ -95,7 +81,7 @@ export const packetInCodec = codec<PacketIn>({
     const tableId = b[p + 7]!;
     const cookie = readU64At(b, p + 8);
     r.pos = p + 16;
-    const match = decodeInPortMatchFast(r) ?? decodeMatch(r);
+    const match = fastDecodeMatch(r) ?? decodeMatch(r);
     r.need(2, 'ofp_packet_in padding', 'OFPBRC_BAD_LEN');
     r.skip(2);
     // A view, not a copy: PACKET_IN is the hot asynchronous message (see PacketIn.data).
@@ -104,7 +90,7 @@ export const packetInCodec = codec<PacketIn>({
   },
   encode(w, m) {
     w.u32(m.bufferId).u16(m.totalLen).u8(m.reason).u8(m.tableId).u64(m.cookie);
-    encodeMatch(w, m.match);
+    if (!fastEncodeMatch(w, m.match)) encodeMatch(w, m.match);
     w.zeros(2).bytes(m.data);
   },
   format(m) {
