@@ -64,6 +64,18 @@ describe('OpenFlowSession against ovs-vswitchd (unix mgmt socket)', () => {
     }
   });
 
+  it('fails with OFPSDN_HELLO_FAILED against a bridge that allows OpenFlow 1.0 only', async () => {
+    await ovs.vsctl('add-br', 'br10', '--', 'set', 'bridge', 'br10', 'datapath_type=netdev', 'protocols=OpenFlow10');
+    try {
+      const err = await OpenFlowSession.connect(`unix:${ovs.mgmtSock('br10')}`, { reconnect: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenFlowRuntimeError);
+      expect((err as OpenFlowRuntimeError).code).toBe('OFPSDN_HELLO_FAILED');
+      expect((err as OpenFlowRuntimeError).message).toMatch(/OpenFlow 1.3/);
+    } finally {
+      await ovs.vsctl('del-br', 'br10');
+    }
+  });
+
   it('adds, modifies, dumps and deletes flows', async () => {
     await s.flowMod(flowMod({ priority: 100, match: ipDst(1), instructions: output(1), cookie: 0x42n }));
     await s.flowMod(flowMod({ tableId: 3, priority: 7, match: [{ field: 'in_port', value: 5 }], instructions: output(2) }));
