@@ -171,15 +171,53 @@ export class OvsdbMonitor {
   }
 
   /**
-   * `monitor_cond_change` (OVS extension): replaces the conditions (and/or columns) of this monitor's tables.
-   * `requests` maps table names to `<monitor-cond-request>` objects (`{"where": [...], "columns": [...]}`).
+   * `monitor_cond_change` (OVS extension, ovsdb-server(7)): replaces the conditions of some of this monitor's
+   * tables. `requests` maps a table name to `{"where": [...]}` or an array of them (one per element of the
+   * table's monitor request); a full monitor request may be passed, but only its `where` is sent: the wire
+   * `<monitor-cond-update-requests>` is table -> ARRAY of `{"where": [...]}` and ovsdb-server refuses a
+   * `columns` member ("changing columns is unsupported"). A `columns` list that differs from the monitored
+   * one therefore rejects with OVSDB_BAD_MESSAGE before anything is sent (cancel and monitor again to change
+   * columns); a missing `where` means all rows (`[true]`). The stored request keeps its columns and takes the
+   * new conditions, so a reconnect re-sends exactly what the server had.
    */
   async change(requests: Record<string, unknown>): Promise<void> {
     if (this.method === 'monitor') {
       throw new OvsdbProtocolError('monitor_cond_change needs a monitor_cond or monitor_cond_since monitor', { id: this.id });
     }
-    await this.client.request('monitor_cond_change', [this.id, this.id, requests]);
-    this.requests = mergeCondRequests(this.requests, requests);
+    const wire: Record<string, Array<{ where: unknown[] }>> = {};
+    for (const [table, upd] of Object.entries(requests)) {
+      const cur = this.requests[table];
+      if (cur === undefined) throw new OvsdbProtocolError(`monitor ${this.id} does not monitor table ${table}`, { id: this.id, table });
+      const curElems = asElements(cur);
+      const elems = asElements(upd);
+      if (elems.length === 0) throw new OvsdbProtocolError(`no condition given for table ${table}`, { id: this.id, table });
+      wire[table] = elems.map((e, i) => {
+        if (typeof e !== 'object' || e === null || Array.isArray(e)) {
+          throw new OvsdbProtocolError(`monitor-cond-update-request for ${table} is not an object`, { id: this.id, table, value: e });
+        }
+        const r = e as Record<string, unknown>;
+        if (r.columns !== undefined && !sameColumns(r.columns, (curElems[i] ?? curElems[0])?.columns)) {
+          throw new OvsdbProtocolError(`monitor_cond_change cannot change the columns of table ${table} (ovsdb-server(7)); cancel the monitor and monitor again`, {
+            id: this.id,
+            table,
+            columns: r.columns,
+          });
+        }
+        if (r.where !== undefined && !Array.isArray(r.where)) {
+          throw new OvsdbProtocolError(`"where" of table ${table} is not an array`, { id: this.id, table, value: r.where });
+        }
+        return { where: (r.where as unknown[] | undefined) ?? [true] };
+      });
+    }
+    await this.client.request('monitor_cond_change', [this.id, this.id, wire]);
+    const next: Record<string, unknown> = { ...this.requests };
+    for (const [table, w] of Object.entries(wire)) {
+      const cur = this.requests[table];
+      next[table] = Array.isArray(cur)
+        ? asElements(cur).map((c, i) => ({ ...c, where: (w[i] ?? w[0]).where }))
+        : { ...(cur as Record<string, unknown>), where: w[0].where };
+    }
+    this.requests = next;
   }
 
   /** `monitor_cancel` (RFC 7047 4.1.7) and forget the registration. */
@@ -784,20 +822,18 @@ export class OvsdbManager {
   }
 }
 
-/**
- * Applies a `monitor_cond_change` update to the stored monitor requests, so a reconnect re-sends what the
- * server currently has: per table, each request element takes the update's members (`where`, `columns`)
- * over the old element's.
- */
-function mergeCondRequests(old: Record<string, unknown>, upd: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...old };
-  const arr = (v: unknown): Array<Record<string, unknown>> =>
-    (Array.isArray(v) ? v : v === undefined ? [] : [v]) as Array<Record<string, unknown>>;
-  for (const [table, u] of Object.entries(upd)) {
-    const before = arr(old[table]);
-    out[table] = arr(u).map((r, i) => ({ ...(before[i] ?? before[0] ?? {}), ...r }));
-  }
-  return out;
+/** A table's monitor request, or an update of it: one object or an array of them (RFC 7047 4.1.5). */
+function asElements(v: unknown): Array<Record<string, unknown>> {
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]) as Array<Record<string, unknown>>;
+}
+
+/** Same column set (order-insensitive); `undefined` (all columns) only equals `undefined`. */
+function sameColumns(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (!Array.isArray(a) || !Array.isArray(b)) return false;
+  const sa = new Set(a.map(String));
+  const sb = new Set(b.map(String));
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 }
 
 function monitorKey(id: unknown): string {

@@ -532,13 +532,8 @@ export class Replica<D extends DbRows = DbRows> {
       if (!this.info.has(table)) throw new OvsdbReplicaError('OVSDB_NOT_REPLICATED', `table ${table} is not replicated`, { table });
       wheres[table] = where.length ? where.map((c) => this.schema.encodeCondition(table, c)) : [true];
     }
-    const before = m.requests;
-    // <monitor-cond-update> per table is an array of {"where": [...]} (ovsdb-server(7)).
-    await m.change(Object.fromEntries(Object.entries(wheres).map(([t, w]) => [t, [{ where: w }]])));
-    // Keep each table's column list for the re-sent monitor after a reconnect (the change only has "where").
-    const merged: Record<string, unknown> = { ...m.requests };
-    for (const [t, w] of Object.entries(wheres)) merged[t] = { ...(before[t] as Record<string, unknown>), where: w };
-    m.requests = merged;
+    // The client sends only the conditions and keeps each table's columns for a re-sent monitor.
+    await m.change(Object.fromEntries(Object.entries(wheres).map(([t, w]) => [t, { where: w }])));
   }
 
   /** Cancels the monitor (`monitor_cancel`) and completes the streams. The client stays open. */

@@ -112,19 +112,33 @@ it('without reconnect, a drop closes the client', async () => {
   await expect(c.echo()).rejects.toMatchObject({ code: 'OVSDB_DISCONNECTED' });
 });
 
-it('after a reconnect a conditional monitor is re-sent with the condition set by monitor_cond_change', async () => {
+it('monitor_cond_change sends only the conditions: the columns stay as requested, also after a reconnect', async () => {
   const c = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
   try {
     await c.transact(DB, addBridgeOps('cc-1'));
     await c.transact(DB, addBridgeOps('cc-2'));
-    const m = await c.monitor(DB, { Bridge: [{ columns: ['name'], where: [['name', '==', 'cc-1']] }] });
-    await m.change({ Bridge: [{ where: [['name', '==', 'cc-2']] }] });
+    // A table's request as one object (not an array), as Replica.start sends it.
+    const m = await c.monitor(DB, { Bridge: { columns: ['name'], where: [['name', '==', 'cc-1']] } });
     const events: OvsdbMonitorEvent[] = [];
     m.events.subscribe((e) => events.push(e));
+    // Changing the columns is refused before sending (ovsdb-server: "changing columns is unsupported").
+    await expect(m.change({ Bridge: { columns: ['name', 'datapath_type'], where: [true] } })).rejects.toMatchObject({ code: 'OVSDB_BAD_MESSAGE' });
+    // The whole request passed back (same columns, new condition, object form) is accepted: only "where" is sent.
+    await m.change({ Bridge: { columns: ['name'], where: [['name', '==', 'cc-2']] } });
+    expect(m.requests).toEqual({ Bridge: { columns: ['name'], where: [['name', '==', 'cc-2']] } });
+    const u = events.filter((e) => e.kind === 'update');
+    expect(u.flatMap((e) => Object.values(e.updates.Bridge as object))).toEqual(
+      expect.arrayContaining([{ delete: null }, { insert: { name: 'cc-2' } }]),
+    );
+    // A change to a column that is not monitored sends no update (updates precede the reply on this session).
+    const before = events.length;
+    await c.transact(DB, [{ op: 'update', table: 'Bridge', where: [['name', '==', 'cc-2']], row: { datapath_type: 'netdev' } }]);
+    expect(events.length).toBe(before);
     const reconnected = firstValueFrom(c.reconnected$);
     await ovs.stopOvsdb(true);
     await ovs.startOvsdb();
     await reconnected;
+    // The re-sent monitor has the new condition and still only the name column.
     const resync = events.find((e) => e.kind === 'initial' && e.resync)!;
     expect(Object.values(resync.updates.Bridge as object)).toEqual([{ initial: { name: 'cc-2' } }]);
   } finally {

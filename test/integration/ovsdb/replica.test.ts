@@ -219,6 +219,9 @@ describe('Replica against a real ovsdb-server', () => {
       expect(last).toEqual(['delete cond_a', 'insert cond_b']);
       await cond.changeConditions({ Bridge: [] });
       expect(cond.snapshot().rows('Bridge').size).toBe(replica.snapshot().rows('Bridge').size);
+      // What a reconnect re-sends: the replica's columns, the last conditions.
+      const mon = client.registeredMonitors.find((m) => (m.requests.Bridge as { where?: unknown })?.where !== undefined)!;
+      expect(mon.requests).toEqual({ Bridge: { columns: ['name', 'external_ids'], where: [true] } });
       sub.unsubscribe();
       await expect(cond.changeConditions({ Port: [] })).rejects.toMatchObject({ code: 'OVSDB_NOT_REPLICATED' });
     } finally {
