@@ -11,7 +11,7 @@ import type { Action } from './actions';
 import { ActionParseContext, TextPiece, formatActionList, parseActionList, parseSubfield, splitTop, textError } from './actions-text';
 import { OpenFlowDecodeError } from './errors';
 import type { Instruction } from './instructions';
-import { KnownMatchEntry, Match, MatchEntry, formatMatch } from './match';
+import { KnownMatchEntry, Match, MatchEntry, findMatchProblem, formatMatch } from './match';
 import { FieldValueError, formatPortNo, oxmFieldByName, oxmValueToBigInt, parseIntegerText, parseFieldValue, parsePortNo } from './oxm';
 import {
   FlowMod,
@@ -64,6 +64,27 @@ const SHORTHANDS: Record<string, [number, number?]> = {
   rarp: [0x8035],
   mpls: [0x8847],
   mplsm: [0x8848],
+};
+
+const PREREQ_TEXT: Record<string, string> = {
+  vlan: 'a VLAN: dl_vlan or vlan_tci with 0x1000',
+  arp: 'arp or rarp',
+  ipv4: 'ip',
+  ipv6: 'ipv6',
+  ip: 'ip or ipv6',
+  mpls: 'mpls or mplsm',
+  tcp: 'tcp or tcp6',
+  udp: 'udp or udp6',
+  sctp: 'sctp or sctp6',
+  icmpv4: 'icmp',
+  icmpv6: 'icmp6',
+  nd: 'icmp6 with icmp_type=135 or 136',
+  nd_sll: 'icmp6,icmp_type=135',
+  nd_tll: 'icmp6,icmp_type=136',
+  ct: 'ct_state=+trk-inv',
+  ct4: 'ip and ct_state=+trk-inv',
+  ct6: 'ipv6 and ct_state=+trk-inv',
+  pbb: 'dl_type=0x88e7',
 };
 
 const FLAGS: Record<string, number> = {
@@ -194,6 +215,7 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
   }
   const [matchText, actionsPiece] = splitActions(text);
   const entries = new Map<string, MatchEntry>();
+  const cols = new Map<string, number>();
   let cookieGiven = false;
   const put = (name: string, e: MatchEntry, col: number): void => {
     if (entries.has(name)) {
@@ -209,6 +231,7 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
       throw textError(`field ${name} given twice with different values`, col);
     }
     entries.set(name, e);
+    cols.set(name, col);
   };
   for (const tok of splitMatch(matchText, 0)) {
     const eq = tok.text.indexOf('=');
@@ -380,6 +403,13 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
   // Canonical order: prerequisites first (the registry order), as OVS's decoder checks them in order.
   const match: Match = [...entries.values()].sort((a, b) => order(a) - order(b));
   fm.match = match;
+  // Unlike ovs-ofctl, which silently drops a field whose prerequisite is missing (nw_dst without ip matches
+  // everything), refuse it: a match wider than written is a security hole.
+  const problem = findMatchProblem(match);
+  if (problem && problem.code === 'OFPBMC_BAD_PREREQ') {
+    const e = match[problem.index]!;
+    throw textError(`${e.field} needs its prerequisite (${PREREQ_TEXT[problem.prereq!] ?? problem.prereq}) in the match`, cols.get(e.field) ?? 0);
+  }
   const isDelete = fm.command === OFPFC_DELETE || fm.command === OFPFC_DELETE_STRICT;
   if (actionsPiece) {
     if (isDelete) throw textError('actions are not allowed when deleting flows', actionsPiece.col);

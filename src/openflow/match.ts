@@ -431,6 +431,24 @@ export function formatMatch(m: Match): string {
   return parts.join(',');
 }
 
+/**
+ * Checks prerequisites and duplicates in order, as a decoder would (OpenFlow 1.3 section 7.2.3.6). Returns the
+ * index of the first entry that fails and why, or undefined when the match is valid.
+ */
+export function findMatchProblem(m: Match): { index: number; code: 'OFPBMC_BAD_PREREQ' | 'OFPBMC_DUP_FIELD' | 'OFPBMC_BAD_FIELD'; prereq?: string } | undefined {
+  const st = new PrereqState().reset();
+  for (let i = 0; i < m.length; i++) {
+    const e = m[i]!;
+    if (e.field === 'unknown') continue;
+    const f = oxmFieldByName(e.field);
+    if (!f) return { index: i, code: 'OFPBMC_BAD_FIELD' };
+    if (!st.see(f)) return { index: i, code: 'OFPBMC_DUP_FIELD' };
+    if (!st.ok(f)) return { index: i, code: 'OFPBMC_BAD_PREREQ', prereq: f.prereq };
+    st.note(f.name, e.value, e.mask);
+  }
+  return undefined;
+}
+
 /** Finds an entry by registry name (or alias). */
 export function matchGet(m: Match, field: string): KnownMatchEntry | undefined {
   const f = oxmFieldByName(field);

@@ -82,6 +82,9 @@ describe('OFPSDN_BAD_TEXT errors carry the column', () => {
     ['eth_type=0x800/0xff,actions=drop', 10, /not maskable/],
     ['actions=output:2)', 17, /unbalanced/],
     ['actions=goto_table:1,output:2', 22, /must come before/],
+    ['nw_dst=10.0.0.1,actions=drop', 1, /ipv4_dst needs its prerequisite \(ip\)/],
+    ['ip,tp_dst=80,actions=drop', 4, /tcp_dst needs its prerequisite \(tcp or tcp6\)/],
+    ['ct_nw_src=10.0.0.1,ip,actions=drop', 1, /ct_nw_src needs its prerequisite \(ip and ct_state=\+trk-inv\)/],
   ];
   it.each(cases)('%s', (text, col, msg) => {
     const e = textError(text);
