@@ -625,7 +625,34 @@ export function encodeActions(w: Writer, a: readonly Action[]): void {
   encodeList(w, a, 0);
 }
 
+/** Exact lengths of the fixed-size Nicira actions (OVS rejects any other length with OFPBAC_BAD_LEN). */
+const NX_FIXED_LEN = new Map<number, number>([
+  [NXAST_RESUBMIT, 16],
+  [NXAST_RESUBMIT_TABLE, 16],
+  [NXAST_RESUBMIT_TABLE_CT, 16],
+  [NXAST_SET_TUNNEL, 16],
+  [NXAST_SET_TUNNEL64, 24],
+  [NXAST_REG_LOAD, 24],
+  [NXAST_MULTIPATH, 32],
+  [NXAST_OUTPUT_REG, 24],
+  [NXAST_EXIT, 16],
+  [NXAST_FIN_TIMEOUT, 16],
+  [NXAST_CONTROLLER, 16],
+  [NXAST_SAMPLE, 24],
+  [NXAST_SAMPLE2, 32],
+  [NXAST_SAMPLE3, 32],
+  [NXAST_CONJUNCTION, 16],
+  [NXAST_CT_CLEAR, 16],
+  [NXAST_POP_QUEUE, 16],
+  [NXAST_OUTPUT_TRUNC, 16],
+]);
+
 function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
+  const fixedLen = NX_FIXED_LEN.get(sub);
+  // `r` holds the action after its 10-byte header.
+  if (fixedLen !== undefined && r.remaining + 10 !== fixedLen) {
+    throw r.error('OFPBAC_BAD_LEN', `Nicira action ${sub} length ${r.remaining + 10}, expected ${fixedLen}`);
+  }
   // `r` is positioned after the 10-byte Nicira header (type, len, vendor, subtype).
   const need = (n: number): void => {
     if (r.remaining < n) throw r.error('OFPBAC_BAD_LEN', `Nicira action ${sub} body needs ${n} bytes, has ${r.remaining}`);
@@ -807,6 +834,9 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
       const flags = r.u16();
       const present = r.u16();
       const nat: NatAction = { type: 'nat' };
+      const rangeBytes = (present & 1 ? 4 : 0) + (present & 2 ? 4 : 0) + (present & 4 ? 16 : 0) + (present & 8 ? 16 : 0) + (present & 16 ? 2 : 0) + (present & 32 ? 2 : 0);
+      if (rangeBytes > r.remaining) throw r.error('OFPBAC_BAD_LEN', `nat ranges need ${rangeBytes} bytes, ${r.remaining} remain`);
+      if (present & ~63 || (present & 3 && present & 12)) throw r.error('OFPBAC_BAD_ARGUMENT', `nat range_present 0x${present.toString(16)} is invalid`);
       if (flags & 1) nat.kind = 'src';
       else if (flags & 2) nat.kind = 'dst';
       if (flags & 4) nat.persistent = true;

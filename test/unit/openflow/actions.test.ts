@@ -180,6 +180,7 @@ describe('action errors (one test per code)', () => {
     expect(code(() => dec('00000008 00000002'))).toBe('OFPBAC_BAD_LEN'); // output must be 16
     expect(code(() => dec('0000'))).toBe('OFPBAC_BAD_LEN');
     expect(code(() => dec('ffff0010 00002320 00070000 00000000'))).toBe('OFPBAC_BAD_LEN'); // reg_load needs 24
+    expect(code(() => dec('ffff0018 00002320 0001 0005 00000000 0000000000000000'))).toBe('OFPBAC_BAD_LEN'); // resubmit is 16
     // controller2 property whose length overruns the action.
     expect(code(() => dec('ffff0018 00002320 0025 000000000000 00030010 01020304'))).toBe('OFPBAC_BAD_LEN');
   });
