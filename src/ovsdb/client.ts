@@ -111,6 +111,7 @@ export const OVSDB_ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 export class OvsdbMonitor {
   private readonly subject = new Subject<OvsdbMonitorEvent>();
   private buffer: OvsdbMonitorEvent[] | undefined = [];
+  private held: OvsdbMonitorEvent[] | undefined;
   /** The last transaction id seen (monitor_cond_since / update3). */
   lastTxnId: string | undefined;
   private active = true;
@@ -157,13 +158,35 @@ export class OvsdbMonitor {
   emit(e: OvsdbMonitorEvent): void {
     if (!this.active) return;
     if (e.lastTxnId !== undefined) this.lastTxnId = e.lastTxnId;
+    if (this.held) this.held.push(e);
+    else this.deliver(e);
+  }
+
+  private deliver(e: OvsdbMonitorEvent): void {
     if (this.buffer) this.buffer.push(e);
     else this.subject.next(e);
+  }
+
+  /**
+   * @internal While the client re-establishes a session, events are held back and delivered by
+   * {@link release} once the client is `connected` again, so that a subscriber reacting to the re-sync
+   * can use the client at once.
+   */
+  hold(): void {
+    if (this.active && !this.held) this.held = [];
+  }
+
+  /** @internal Delivers the events held since {@link hold}, in order. */
+  release(): void {
+    const h = this.held;
+    this.held = undefined;
+    if (h) for (const e of h) if (this.active) this.deliver(e);
   }
 
   /** @internal */
   end(err?: unknown): void {
     if (!this.active) return;
+    this.release();
     this.active = false;
     this.ended = err === undefined ? {} : { error: err };
     if (err !== undefined) this.subject.error(err);
@@ -286,7 +309,9 @@ export class OvsdbClient {
   readonly lockLost$: Observable<string> = this.lockLostSubject.asObservable();
   /**
    * Emits after each successful reconnect, once every registered monitor, lock and set_db_change_aware has
-   * been re-established (each monitor's `initial` event with `resync: true` precedes it).
+   * been re-established. Order after a reconnect: {@link state$} emits `connected`, then each monitor
+   * delivers its `initial` event with `resync: true` (and any update that followed it), then this emits; so a
+   * subscriber reacting to the re-sync can send requests at once.
    */
   readonly reconnected$: Observable<{ endpoint: string; attempt: number }> = this.reconnectedSubject.asObservable();
 
@@ -385,21 +410,32 @@ export class OvsdbClient {
       throw new OvsdbConnectionClosedError('client closed', { endpoint: name });
     }
     const peer = new OvsdbJsonRpc(sock, { ...this.opts, peerName: name });
+    // Monitor events of the re-sync are held until the state is `connected` (see OvsdbMonitor.hold), so a
+    // subscriber that transacts in reaction to them finds the client usable. On failure they are delivered
+    // anyway (they were true when sent, and lastTxnId already moved past them).
+    const held = isReconnect ? [...this.monitors.values()] : [];
+    const release = () => {
+      for (const m of held) m.release();
+    };
+    for (const m of held) m.hold();
     try {
       if (this.opts.leaderOnly) await this.checkLeader(peer, name);
       if (isReconnect) await this.restore(peer);
     } catch (e) {
       peer.close();
       this.dropLocks();
+      release();
       throw e;
     }
     if (this.closing || !peer.open) {
       peer.close();
       this.dropLocks();
+      release();
       throw new OvsdbConnectionClosedError(this.closing ? 'client closed' : 'connection lost while re-establishing', { endpoint: name }, peer.closeReason);
     }
     this.attach(peer, name);
     if (this.opts.leaderOnly) this.watchLeader(peer);
+    release();
     if (isReconnect) this.reconnectedSubject.next({ endpoint: name, attempt: this.sessionCount });
   }
 

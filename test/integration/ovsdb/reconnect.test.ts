@@ -6,6 +6,9 @@ import { firstValueFrom, filter } from 'rxjs';
 import { OvsInstance } from '../../../src/lab/ovs-instance';
 import { OvsdbClient, type OvsdbMonitorEvent } from '../../../src/ovsdb/client';
 import { OvsdbConnectionClosedError } from '../../../src/ovsdb/errors';
+import { mutate, where } from '../../../src/ovsdb/notation';
+import { Replica } from '../../../src/ovsdb/replica';
+import { type OpenVSwitchDb, openVSwitchSchema } from '../../../src/ovsdb/schemas/open-vswitch';
 
 const DB = 'Open_vSwitch';
 let ovs: OvsInstance;
@@ -101,6 +104,41 @@ it('kill and restart ovsdb-server: the client reconnects, monitors and locks are
     await c.close();
   }
   expect(c.state).toBe('closed');
+});
+
+it('after a restart the client is connected before the re-sync is delivered: a changes$ handler can transact at once', async () => {
+  const c = await OvsdbClient.connect(ovs.dbEndpoint, { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+  const r = await Replica.start<OpenVSwitchDb>(c, openVSwitchSchema(), { tables: { Bridge: { columns: ['name', 'external_ids'] } } });
+  try {
+    const seen: Array<{ state: string; outcome: Promise<unknown> }> = [];
+    r.changes$.subscribe((b) => {
+      if (!b.resync) return;
+      // React to the re-sync with a write, as a controller repairing drift would.
+      const outcome = r
+        .transact((txn, snap) => {
+          const br = snap.lookup('Bridge', { name: 'rs-1' })!;
+          txn.mutate('Bridge', [where.uuid(br._uuid)], [mutate.insert('external_ids', { seen: 'resync' })]);
+        })
+        .then(
+          () => 'ok',
+          (e: unknown) => e,
+        );
+      seen.push({ state: c.state, outcome });
+    });
+    await c.transact(DB, addBridgeOps('rs-1'));
+    const reconnected = firstValueFrom(c.reconnected$);
+    await ovs.stopOvsdb(true);
+    await ovs.startOvsdb();
+    await reconnected;
+    // The re-sync batch was delivered before reconnected$ (the restarted server re-dumps: an empty difference).
+    expect(seen).toHaveLength(1);
+    expect(seen[0].state).toBe('connected');
+    expect(await seen[0].outcome).toBe('ok');
+    expect(r.snapshot().lookup('Bridge', { name: 'rs-1' })!.external_ids).toEqual({ seen: 'resync' });
+  } finally {
+    await r.close();
+    await c.close();
+  }
 });
 
 it('without reconnect, a drop closes the client', async () => {
