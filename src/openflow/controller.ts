@@ -4,6 +4,7 @@
  * rxjs streams.
  */
 import { Observable, Subject, Subscription } from 'rxjs';
+import type { OpenFlowBackoffOptions } from './backoff';
 import { parseOpenFlowEndpoint } from './endpoint';
 import { OpenFlowRuntimeError } from './runtime-errors';
 import { OpenFlowConnectOptions, OpenFlowSession, OpenFlowSessionOptions } from './session';
@@ -27,6 +28,8 @@ export interface OpenFlowSwitchDownEvent {
 export interface OpenFlowControllerOptions extends OpenFlowSessionOptions {
   /** TLS material for `pssl:` listeners and `ssl:` dials. */
   tls?: OpenFlowTlsOptions;
+  /** Reconnection backoff of the sessions {@link OpenFlowController.connect} dials. */
+  backoff?: OpenFlowBackoffOptions;
 }
 
 /**

@@ -114,6 +114,8 @@ export interface OpenFlowConnectOptions extends OpenFlowSessionOptions {
   connectTimeoutMs?: number;
   /** Keep retrying the FIRST connection too instead of rejecting (default false). */
   retryFirst?: boolean;
+  /** Aborting it before the first handshake completes closes the session and rejects `connect()`. */
+  signal?: AbortSignal;
 }
 
 /** A packet-in from either OFPT_PACKET_IN or NXT_PACKET_IN2. */
@@ -229,6 +231,17 @@ export class OpenFlowSession {
       });
     }
     const s = new OpenFlowSession(opts, ep);
+    const onAbort = () => s.shutdown(s.closedError());
+    if (opts.signal?.aborted) throw s.closedError();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await OpenFlowSession.firstConnect(s, opts);
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private static async firstConnect(s: OpenFlowSession, opts: OpenFlowConnectOptions): Promise<OpenFlowSession> {
     if (opts.retryFirst) {
       const first = new Promise<void>((resolve, reject) => {
         const sub = s._up.subscribe(() => {

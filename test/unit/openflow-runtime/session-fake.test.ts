@@ -277,6 +277,13 @@ describe('OpenFlowSession with a fake switch', () => {
     expect(states).toEqual(['up', 'closed']);
   });
 
+  it('retryFirst can be aborted while no switch answers', async () => {
+    const ac = new AbortController();
+    const p = OpenFlowSession.connect(`unix:${join(dir, 'nobody.sock')}`, { retryFirst: true, signal: ac.signal, backoff: { initialMs: 5, maxMs: 10 } });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'OFPSDN_CLOSED' });
+  });
+
   it('reconnects with backoff after the peer drops the connection, and says so', async () => {
     const s = await connect({ reconnect: true, backoff: { initialMs: 10, maxMs: 50 } });
     const downs: string[] = [];
