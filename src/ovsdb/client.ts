@@ -21,6 +21,7 @@ import {
   OvsdbConnectionClosedError,
   OvsdbEndpointError,
   type OvsdbError,
+  OvsdbMonitorOverflowError,
   OvsdbNotLeaderError,
   OvsdbProtocolError,
   OvsdbUnknownDatabaseError,
@@ -82,7 +83,16 @@ export interface OvsdbMonitorOptions {
   id?: string;
   /** `monitor_cond_since` only: resume after this transaction id (default: the all-zero uuid = full dump). */
   lastTxnId?: string;
+  /**
+   * Most events kept for a consumer that has not subscribed to {@link OvsdbMonitor.events} yet (default
+   * {@link OVSDB_DEFAULT_MAX_BUFFERED_EVENTS}). One more cancels the monitor and ends `events` with
+   * {@link OvsdbMonitorOverflowError} (OVSDB_MONITOR_OVERFLOW) instead of growing without bound.
+   */
+  maxBufferedEvents?: number;
 }
+
+/** Default of {@link OvsdbMonitorOptions.maxBufferedEvents}. */
+export const OVSDB_DEFAULT_MAX_BUFFERED_EVENTS = 10_000;
 
 /**
  * An event of a monitor, in wire order:
@@ -121,7 +131,9 @@ export class OvsdbMonitor {
   /**
    * The monitor's events. Events are buffered until the first subscription, so the first subscriber sees
    * everything from the initial reply on; later subscribers see events from the moment they subscribe.
-   * Errors if the monitor cannot be re-established after a reconnect; completes on cancel or client close.
+   * The buffer holds at most `maxBufferedEvents` (see {@link OvsdbMonitorOptions}); past that the monitor is
+   * cancelled and this errors with OVSDB_MONITOR_OVERFLOW after the buffered events. Also errors if the
+   * monitor cannot be re-established after a reconnect; completes on cancel or client close.
    */
   readonly events: Observable<OvsdbMonitorEvent> = new Observable<OvsdbMonitorEvent>((sub) => {
     const buf = this.buffer;
@@ -147,6 +159,8 @@ export class OvsdbMonitor {
     public requests: Record<string, unknown>,
     /** The first reply's `initial` event. */
     public initial: Extract<OvsdbMonitorEvent, { kind: 'initial' }> | undefined,
+    /** Cap of the events kept while nobody subscribed (or held during re-establishment). */
+    readonly maxBufferedEvents: number = OVSDB_DEFAULT_MAX_BUFFERED_EVENTS,
   ) {}
 
   /** False after {@link cancel} or when the client closed. */
@@ -158,8 +172,25 @@ export class OvsdbMonitor {
   emit(e: OvsdbMonitorEvent): void {
     if (!this.active) return;
     if (e.lastTxnId !== undefined) this.lastTxnId = e.lastTxnId;
+    if ((this.held?.length ?? 0) + (this.buffer?.length ?? 0) >= this.maxBufferedEvents) {
+      this.overflow();
+      return;
+    }
     if (this.held) this.held.push(e);
     else this.deliver(e);
+  }
+
+  /** Too many undelivered events: cancel on the server (best effort) and end with a typed error. */
+  private overflow(): void {
+    this.client.unregisterMonitor(this);
+    if (this.client.state === 'connected') this.client.request('monitor_cancel', [this.id]).catch(() => undefined);
+    this.end(
+      new OvsdbMonitorOverflowError(`monitor ${this.id} has more than ${this.maxBufferedEvents} undelivered events; cancelled`, {
+        id: this.id,
+        db: this.db,
+        maxBufferedEvents: this.maxBufferedEvents,
+      }),
+    );
   }
 
   private deliver(e: OvsdbMonitorEvent): void {
@@ -699,7 +730,9 @@ export class OvsdbClient {
     if (this.monitors.has(monitorKey(id))) throw new OvsdbProtocolError(`a monitor with id ${id} is already registered`, { id });
     const p = this.rpc;
     if (!p) throw new OvsdbConnectionClosedError(`not connected (state ${this.state})`, { method, endpoint: this.currentEndpointText });
-    const m = new OvsdbMonitor(this, db, id, method, requests, undefined);
+    const cap = opts.maxBufferedEvents ?? OVSDB_DEFAULT_MAX_BUFFERED_EVENTS;
+    if (!Number.isInteger(cap) || cap < 1) throw new OvsdbProtocolError('maxBufferedEvents must be a positive integer', { maxBufferedEvents: cap });
+    const m = new OvsdbMonitor(this, db, id, method, requests, undefined, cap);
     if (opts.lastTxnId !== undefined) m.lastTxnId = opts.lastTxnId;
     // Register first: updates may follow the reply in the same read.
     this.monitors.set(monitorKey(id), m);

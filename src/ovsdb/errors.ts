@@ -154,6 +154,18 @@ export class OvsdbTimeoutError extends OvsdbError {
   }
 }
 
+/**
+ * A monitor's events were not consumed: more than `maxBufferedEvents` waited for the first subscriber (or
+ * for the end of a re-establishment). The client cancels the monitor (`monitor_cancel`) and ends its
+ * `events` with this error, so memory stays bounded; monitor again to start over.
+ */
+export class OvsdbMonitorOverflowError extends OvsdbError {
+  override name = 'OvsdbMonitorOverflowError';
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('OVSDB_MONITOR_OVERFLOW', message, context);
+  }
+}
+
 /** With `leaderOnly`, none of the remotes is the leader of a clustered database (or the leader was lost). */
 export class OvsdbNotLeaderError extends OvsdbError {
   override name = 'OvsdbNotLeaderError';

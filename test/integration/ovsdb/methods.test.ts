@@ -4,7 +4,12 @@
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { OvsInstance } from '../../../src/lab/ovs-instance';
 import { OvsdbClient, type OvsdbMonitor, type OvsdbMonitorEvent } from '../../../src/ovsdb/client';
-import { OvsdbCanceledError, OvsdbUnknownDatabaseError, OvsdbUnknownMonitorError } from '../../../src/ovsdb/errors';
+import {
+  OvsdbCanceledError,
+  OvsdbMonitorOverflowError,
+  OvsdbUnknownDatabaseError,
+  OvsdbUnknownMonitorError,
+} from '../../../src/ovsdb/errors';
 
 let ovs: OvsInstance;
 let client: OvsdbClient;
@@ -113,6 +118,30 @@ describe('OVSDB methods on a real ovsdb-server', () => {
     expect(m.isActive).toBe(false);
     // The server forgot it: cancelling the id again is an error reply.
     await expect(client.request('monitor_cancel', [m.id])).rejects.toBeInstanceOf(OvsdbUnknownMonitorError);
+  });
+
+  it('events nobody consumes are bounded: past maxBufferedEvents the monitor is cancelled with OVSDB_MONITOR_OVERFLOW', async () => {
+    const m = await client.monitor(DB, { Bridge: { columns: ['name'] } }, { maxBufferedEvents: 3 });
+    // initial + 2 updates fit; the third update overflows.
+    for (const n of ['ovf-1', 'ovf-2', 'ovf-3']) await addBridge(n);
+    expect(m.isActive).toBe(false);
+    expect(client.registeredMonitors).not.toContain(m);
+    const got: OvsdbMonitorEvent[] = [];
+    const err = await new Promise<unknown>((resolve) => m.events.subscribe({ next: (e) => got.push(e), error: resolve, complete: () => resolve('completed') }));
+    expect(got.map((e) => e.kind)).toEqual(['initial', 'update', 'update']);
+    expect(err).toBeInstanceOf(OvsdbMonitorOverflowError);
+    expect(err).toMatchObject({ code: 'OVSDB_MONITOR_OVERFLOW', context: { id: m.id, maxBufferedEvents: 3 } });
+    // The server forgot it too (monitor_cancel was sent before the next request on this session).
+    await expect(client.request('monitor_cancel', [m.id])).rejects.toBeInstanceOf(OvsdbUnknownMonitorError);
+    // A subscriber that keeps up is never limited.
+    const live = await client.monitor(DB, { Bridge: { columns: ['name'] } }, { maxBufferedEvents: 1 });
+    const seen: OvsdbMonitorEvent[] = [];
+    live.events.subscribe((e) => seen.push(e));
+    for (const n of ['ovf-4', 'ovf-5', 'ovf-6']) await addBridge(n);
+    expect(seen.map((e) => e.kind)).toEqual(['initial', 'update', 'update', 'update']);
+    expect(live.isActive).toBe(true);
+    await live.cancel();
+    await expect(client.monitor(DB, {}, { maxBufferedEvents: 0 })).rejects.toMatchObject({ code: 'OVSDB_BAD_MESSAGE' });
   });
 
   it('monitor_cond with a condition, then monitor_cond_change widens it (update2)', async () => {
