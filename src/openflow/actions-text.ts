@@ -853,6 +853,15 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
       if (nClauses < 2 || nClauses > 64 || clause < 1 || clause > nClauses) throw textError(`conjunction clause ${clause}/${nClauses} out of range`, a[1]!.col);
       return [{ type: 'conjunction', id: num(a[0]!, 32, 'conjunction id'), clause, nClauses }];
     }
+    case 'opaque_action': {
+      // Our own spelling for an action we do not model (OVS has none): the whole action in hex.
+      needArg();
+      const raw = parseBytes(arg);
+      if (raw.length < 8 || raw.length % 8 !== 0 || raw.readUInt16BE(2) !== raw.length) {
+        throw textError('opaque_action needs a whole action: length field matching, a multiple of 8', arg.col);
+      }
+      return [{ type: 'opaque', raw }];
+    }
     case 'ct':
       return [parseCt(p, ctx)];
     case 'nat':

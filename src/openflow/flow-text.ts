@@ -141,6 +141,7 @@ export function parseInstructionsText(p: TextPiece, ctx: ActionParseContext = {}
   let write: Instruction | undefined;
   let meta: Instruction | undefined;
   let gotoT: Instruction | undefined;
+  const opaque: Instruction[] = [];
   let sawApply = false;
   for (const part of splitTop(p)) {
     const t = part.text;
@@ -177,8 +178,17 @@ export function parseInstructionsText(p: TextPiece, ctx: ActionParseContext = {}
         once(gotoT);
         gotoT = { type: 'goto_table', tableId: num(arg, 8, 'goto_table') };
         break;
+      case 'opaque_instruction': {
+        // Our own spelling for an instruction we do not model: the whole instruction in hex.
+        const raw = /^([0-9a-f]{2})+$/i.test(arg.text) ? Buffer.from(arg.text, 'hex') : Buffer.alloc(0);
+        if (raw.length < 8 || raw.length % 8 !== 0 || raw.readUInt16BE(2) !== raw.length) {
+          throw textError('opaque_instruction needs a whole instruction in hex', arg.col);
+        }
+        opaque.push({ type: 'opaque', raw });
+        break;
+      }
       default: {
-        if (clear || write || meta || gotoT) {
+        if (clear || write || meta || gotoT || opaque.length) {
           throw textError(`action '${t}' must come before clear_actions, write_actions, write_metadata and goto_table`, part.col);
         }
         const acts = parseActionList(part, ctx);
@@ -194,6 +204,7 @@ export function parseInstructionsText(p: TextPiece, ctx: ActionParseContext = {}
   if (write) out.push(write);
   if (meta) out.push(meta);
   if (gotoT) out.push(gotoT);
+  out.push(...opaque);
   return out;
 }
 
@@ -459,7 +470,8 @@ function actionsText(list: readonly Instruction[]): string {
         parts.push(`goto_table:${i.tableId}`);
         break;
       case 'opaque':
-        throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', 'an opaque instruction has no flow text');
+        parts.push(`opaque_instruction:${i.raw.toString('hex')}`);
+        break;
     }
   }
   return parts.length ? parts.join(',') : 'drop';

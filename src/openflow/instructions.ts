@@ -169,7 +169,7 @@ export function formatInstructions(list: readonly Instruction[]): string {
         parts.push(`goto_table:${i.tableId}`);
         break;
       case 'opaque':
-        parts.push(`instruction_0x${i.raw.toString('hex')}`);
+        parts.push(`opaque_instruction:${i.raw.toString('hex')}`);
         break;
     }
   }

@@ -114,6 +114,15 @@ describe('formatFlowMod / formatFlowStats', () => {
     expect(formatFlowMod(parseFlowMod('ip', { command: 'delete' }))).toBe('ip');
   });
 
+  it('unknown actions and instructions print as opaque hex that parses back byte for byte', () => {
+    const fm = parseFlowMod('actions=output:1,goto_table:2');
+    fm.instructions.push({ type: 'opaque', raw: Buffer.from('ffff001000002320aabbccdd00000000', 'hex') });
+    (fm.instructions[0] as { actions: unknown[] }).actions.push({ type: 'opaque', raw: Buffer.from('ffff001000001234000102030405060a', 'hex') });
+    const text = formatFlowMod(fm);
+    expect(text).toBe('actions=output:1,opaque_action:ffff001000001234000102030405060a,goto_table:2,opaque_instruction:ffff001000002320aabbccdd00000000');
+    expect(parseFlowMod(text)).toEqual(fm);
+  });
+
   it('prints flow stats like dump-flows', () => {
     const fm = parseFlowMod('table=2,priority=10,ip,actions=output:1');
     const s = formatFlowStats({
