@@ -255,13 +255,23 @@ function header32(f: OxmField, what: string): number {
   return f.header;
 }
 
+/**
+ * A Nicira action naming a field the registry does not know (e.g. tun_metadata0): the action is kept opaque
+ * (byte for byte) instead of failing the whole message. Carries the error to report if opaque is not allowed.
+ */
+class UnknownFieldError extends Error {
+  constructor(readonly decodeError: OpenFlowDecodeError) {
+    super(decodeError.message);
+  }
+}
+
 function readFieldHeader(r: Reader, what: string): OxmField {
   const at = r.offset;
   const h = r.u32();
   let exp = 0;
   if (h >>> 16 === OFPXMC_EXPERIMENTER) exp = r.u32();
   const f = oxmFieldByHeader(h, exp);
-  if (!f) throw r.error('OFPBAC_BAD_ARGUMENT', `${what}: unknown field header 0x${h.toString(16)}`, at);
+  if (!f) throw new UnknownFieldError(r.error('OFPBAC_BAD_ARGUMENT', `${what}: unknown field header 0x${h.toString(16)}`, at));
   return f;
 }
 
@@ -820,7 +830,7 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
         if (zoneVal !== 0) ct.zone = zoneVal;
       } else {
         const zf = oxmFieldByHeader(zoneSrc);
-        if (!zf) throw r.error('OFPBAC_BAD_ARGUMENT', `ct zone: unknown field header 0x${zoneSrc.toString(16)}`);
+        if (!zf) throw new UnknownFieldError(r.error('OFPBAC_BAD_ARGUMENT', `ct zone: unknown field header 0x${zoneSrc.toString(16)}`));
         ct.zone = readSub(r, zf, zoneVal >>> 6, (zoneVal & 63) + 1, 'ct zone');
       }
       if (table !== 255) ct.table = table;
@@ -1048,7 +1058,13 @@ function decodeOne(r: Reader, depth: number): Action {
       if (len >= 16 && a.peekU32() === NX_EXPERIMENTER_ID) {
         a.skip(4);
         const sub = a.u16();
-        const out = decodeNx(a, sub, depth);
+        let out: Action | undefined;
+        try {
+          out = decodeNx(a, sub, depth);
+        } catch (e) {
+          // An action naming a field we do not know stays opaque, like an unknown action.
+          if (!(e instanceof UnknownFieldError)) throw e;
+        }
         if (out) return out;
       }
       return { type: 'opaque', raw: Buffer.from(r.buf.subarray(rawStart, rawStart + len)) };

@@ -165,6 +165,9 @@ describe('actions', () => {
     const all = dec(raw.join(''));
     expect(all.map((a) => a.type)).toEqual(['opaque', 'opaque', 'opaque']);
     expect(enc(all).toString('hex')).toBe(raw.join(''));
+    // ... and so is a Nicira action naming a field we do not know (move from 0x7fff0004).
+    const mv = 'ffff0018 00002320 0006 0008 0000 0000 7fff0004 00010004'.replace(/\s/g, '');
+    expect(dec(mv)).toEqual([{ type: 'opaque', raw: Buffer.from(mv, 'hex') }]);
     // set_field of an unknown OXM field is kept whole too.
     const sf = '00190010 8000fe04 deadbeef 00000000'.replace(/\s/g, '');
     expect(dec(sf)).toEqual([{ type: 'opaque', raw: Buffer.from(sf, 'hex') }]);
@@ -193,8 +196,8 @@ describe('action errors (one test per code)', () => {
     expect(code(() => dec('ffff0018 00002320 0007 07c7 00010004 0000000000000001'))).toBe('OFPBAC_BAD_ARGUMENT');
     // conjunction clause 2 of 2 is encoded 1; 2 (>= n_clauses) is bad.
     expect(code(() => dec('ffff0010 00002320 0022 0202 00000005'))).toBe('OFPBAC_BAD_ARGUMENT');
-    // unknown field header in a move.
-    expect(code(() => dec('ffff0018 00002320 0006 0008 0000 0000 7fff0004 00010004'))).toBe('OFPBAC_BAD_ARGUMENT');
+    // bad learn spec header (dst type 3).
+    expect(code(() => dec('ffff0028 00002320 0010 0000 0000 8000 0000000000000000 0000 01 00 0000 0000 1801 000000000000'))).toBe('OFPBAC_BAD_ARGUMENT');
   });
   it('OFPBAC_BAD_SET_LEN: set_field whose OXM does not fit the action', () => {
     expect(code(() => dec('00190008 80004c08'))).toBe('OFPBAC_BAD_SET_LEN');
