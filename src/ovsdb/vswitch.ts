@@ -117,9 +117,16 @@ export interface VswitchResult {
   changed: boolean;
   /** The `next_cfg` this change was tagged with (when waiting for ovs-vswitchd). */
   nextCfg?: number;
-  /** Status of the interfaces the operation touched (after ovs-vswitchd applied it, when waiting). */
+  /**
+   * Status of every interface the operation was asked about (ensurePort(s)/ensureInterface: the given names;
+   * ensureBridge: the bridge's local interface), whether this call changed it or it was already so, read
+   * after ovs-vswitchd applied the configuration when waiting.
+   */
   interfaces: InterfaceStatus[];
-  /** The subset of {@link interfaces} that failed (ofport -1 or error set). */
+  /**
+   * The subset of {@link interfaces} that failed (ofport -1 or error set), when waiting: also an interface
+   * that was already failing before this call and that the call did not change.
+   */
   failed: InterfaceStatus[];
   /** Transaction attempts (more than 1 when a concurrent change forced a rebuild). */
   attempts: number;
@@ -352,6 +359,7 @@ export class Vswitch {
         txn.mutate('Open_vSwitch', [where.uuid(root._uuid)], [mutate.insert('bridges', [b.uuidName])]);
         return [spec.name];
       }
+      // Report on the bridge's local interface also when nothing changes (it may be failing).
       const upd: Partial<BridgeRow> = {};
       if (spec.datapathType !== undefined && br.datapath_type !== spec.datapathType) upd.datapath_type = spec.datapathType;
       if (spec.protocols !== undefined && !valuesEqual(br.protocols, [...spec.protocols])) upd.protocols = [...spec.protocols];
@@ -364,7 +372,7 @@ export class Vswitch {
       ];
       if (muts.length) txn.mutate('Bridge', [where.uuid(br._uuid)], muts);
       if (spec.controllers !== undefined) this.setControllerOps(txn, snap, br, spec.controllers);
-      return [];
+      return [spec.name];
     });
   }
 
@@ -389,24 +397,21 @@ export class Vswitch {
     return this.run(opts, (txn, snap) => {
       const br = snap.lookup('Bridge', { name: bridge });
       if (!br) throw new VswitchError('VSWITCH_NO_BRIDGE', `no bridge named ${bridge}`, { bridge });
-      const touched: string[] = [];
       const newPorts: string[] = [];
       const seen = new Set<string>();
       for (const spec of specs) {
         if (seen.has(spec.name)) throw new VswitchError('VSWITCH_DUPLICATE_PORT', `port ${spec.name} is given twice`, { bridge, port: spec.name });
         seen.add(spec.name);
       }
-      for (const spec of specs) {
-        const changed = this.portOps(txn, snap, br, spec, newPorts);
-        if (changed) touched.push(spec.name);
-      }
+      for (const spec of specs) this.portOps(txn, snap, br, spec, newPorts);
       if (newPorts.length) {
         // Guard, as ovs-vsctl does (verify Bridge.ports): if another client changed the bridge's ports since
         // the snapshot (e.g. added one of these names), this fails and the operation is rebuilt and retried.
         txn.verify('Bridge', br._uuid, ['ports'], { ports: [...br.ports] });
         txn.mutate('Bridge', [where.uuid(br._uuid)], [mutate.insert('ports', newPorts)]);
       }
-      return touched;
+      // Report on every port asked about, changed or not (an unchanged one may have been failing all along).
+      return specs.map((p) => p.name);
     });
   }
 
@@ -489,7 +494,8 @@ export class Vswitch {
     return this.run(opts, (txn, snap) => {
       const iface = snap.lookup('Interface', { name: spec.name });
       if (!iface) throw new VswitchError('VSWITCH_NO_INTERFACE', `no interface named ${spec.name}`, { interface: spec.name });
-      return this.ifaceOps(txn, iface, spec, true) ? [spec.name] : [];
+      this.ifaceOps(txn, iface, spec, true);
+      return [spec.name];
     });
   }
 
@@ -582,8 +588,8 @@ export class Vswitch {
 
   /**
    * Runs one operation: `build` adds the operations (from the snapshot) and returns the interface names to
-   * report on. Adds the next_cfg increment when waiting, sends one transaction (none if nothing to do),
-   * waits for cur_cfg, then reads the interfaces' status.
+   * report on (all those asked about). Adds the next_cfg increment when waiting, sends one transaction (none
+   * if nothing to do), waits for cur_cfg, then reads the interfaces' status.
    */
   private async run(
     opts: VswitchOpOptions,
@@ -605,15 +611,24 @@ export class Vswitch {
       return names;
     });
     let nextCfg: number | undefined;
+    let target: number | undefined;
     if (cfgRef) {
       const [row] = result.rows(cfgRef);
-      const target = Number(row.next_cfg);
+      target = Number(row.next_cfg);
       nextCfg = target;
+    } else if (wait && touched.length) {
+      // Nothing to send, but the interfaces are reported on: if ovs-vswitchd has not yet applied the latest
+      // configuration (cur_cfg < next_cfg: an earlier wait timed out, or another client such as ovs-vsctl bumped
+      // next_cfg), wait for it first so that the status read below is the applied one.
+      const r = this.root();
+      if (r && Number(r.cur_cfg) < Number(r.next_cfg)) target = Number(r.next_cfg);
+    }
+    if (target !== undefined) {
       const timeoutMs = opts.timeoutMs ?? 10_000;
       try {
         await this.replica.waitFor((s) => {
           const r = this.root(s);
-          return r && Number(r.cur_cfg) >= target ? true : undefined;
+          return r && Number(r.cur_cfg) >= (target as number) ? true : undefined;
         }, timeoutMs);
       } catch (e) {
         if (e instanceof OvsdbTimeoutError)

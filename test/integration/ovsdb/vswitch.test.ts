@@ -129,6 +129,18 @@ describe('vswitch operations against real ovsdb-server + ovs-vswitchd', () => {
     expect(res.failed[0].error).toMatch(/nosuchdev0/);
     const again = await vs.ensurePort('br0', { name: 'nosuchdev0', type: 'system' }, { allowInterfaceErrors: true });
     expect(again.changed).toBe(false);
+    // Nothing changed, but the interface asked about is still failing: it is reported, and thrown by default,
+    // also when asked about among healthy ones.
+    expect(again.failed).toEqual([expect.objectContaining({ name: 'nosuchdev0', ofport: -1 })]);
+    const seq = vs.replica.seq;
+    const third = await vs.ensurePorts('br0', [{ name: 'int0', type: 'internal', ofportRequest: 12 }, { name: 'nosuchdev0', type: 'system' }]).catch((e: unknown) => e);
+    expect(third).toBeInstanceOf(VswitchInterfaceError);
+    expect((third as VswitchInterfaceError).result).toMatchObject({ changed: false, failed: [{ name: 'nosuchdev0', ofport: -1 }] });
+    expect((third as VswitchInterfaceError).result.interfaces.map((i) => i.name)).toEqual(['int0', 'nosuchdev0']);
+    await expect(vs.ensureInterface({ name: 'nosuchdev0' })).rejects.toMatchObject({ code: 'VSWITCH_INTERFACE_FAILED' });
+    expect(vs.replica.seq).toBe(seq); // nothing was sent
+    // Without waiting, nothing is judged.
+    expect((await vs.ensurePort('br0', { name: 'nosuchdev0', type: 'system' }, { wait: false })).failed).toEqual([]);
   });
 
   it('deletePort removes the port (GC takes the interface) and is idempotent', async () => {
@@ -190,6 +202,11 @@ describe('vswitch operations against real ovsdb-server + ovs-vswitchd', () => {
     } finally {
       await ovs.startVswitchd();
     }
+    // Nothing to change, but ovs-vswitchd was behind (cur_cfg < next_cfg): the call waits until it applied the
+    // configuration, then reports the bridge's local interface as ovs-vswitchd set it up.
+    const caught = await vs.ensureBridge({ name: 'br1', datapathType: 'netdev' });
+    expect(caught).toMatchObject({ changed: false, failed: [], interfaces: [{ name: 'br1', ofport: 65534, error: null }] });
+    expect(Number(vs.root()!.cur_cfg)).toBeGreaterThanOrEqual(Number(vs.root()!.next_cfg));
     const r = await vs.ensureBridge({ name: 'br1', externalIds: { x: '1' } });
     expect(r.changed).toBe(true);
     expect(existsSync(ovs.mgmtSock('br1'))).toBe(true);
