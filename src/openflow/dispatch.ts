@@ -32,6 +32,8 @@ import {
   type OfpMessageType,
 } from './types';
 import type { MessageCodec, MultipartCodec } from './msg/codec';
+import { dataView } from './msg/fastpath';
+import { u16At, u32At } from './msg/common';
 import * as sw from './msg/switch';
 import { errorCodec } from './msg/error';
 import * as flow from './msg/flow';
@@ -59,6 +61,7 @@ const opaqueExperimenter: MessageCodec<ExperimenterMsg> = {
   name: 'EXPERIMENTER',
   ofpName: 'OFPT_EXPERIMENTER',
   ofpType: OFPT_EXPERIMENTER,
+  fields: { experimenter: 32, expType: 32 },
   decode: () => {
     throw new Error('decoded by dispatch');
   },
@@ -70,6 +73,7 @@ const multipartRequestCodec: MessageCodec<MultipartRequest> = {
   name: 'MULTIPART_REQUEST',
   ofpName: 'OFPT_MULTIPART_REQUEST',
   ofpType: OFPT_MULTIPART_REQUEST,
+  fields: { flags: 16 },
   decode: (r, h) => {
     const { mpType, flags } = readMultipartHeader(r);
     return { type: 'MULTIPART_REQUEST', xid: h.xid, flags, body: decodeMpBody(r, mpType, MP_REQUEST) as MultipartRequestBody };
@@ -82,6 +86,7 @@ const multipartReplyCodec: MessageCodec<MultipartReply> = {
   name: 'MULTIPART_REPLY',
   ofpName: 'OFPT_MULTIPART_REPLY',
   ofpType: OFPT_MULTIPART_REPLY,
+  fields: { flags: 16 },
   decode: (r, h) => {
     const { mpType, flags } = readMultipartHeader(r);
     return { type: 'MULTIPART_REPLY', xid: h.xid, flags, body: decodeMpBody(r, mpType, MP_REPLY) as MultipartReplyBody };
@@ -89,6 +94,22 @@ const multipartReplyCodec: MessageCodec<MultipartReply> = {
   encode: (w, m) => encodeMpBody(w, m.flags, m.body, MP_REPLY),
   format: (m) => formatMpBody(m.body, MP_REPLY),
 };
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Checks the integer fields a codec declares (see MessageCodec.fields). */
+function checkFields(msg: OfpMessage, spec: readonly (readonly [string, number])[], name: string): void {
+  const o = msg as unknown as Record<string, unknown>;
+  for (let i = 0; i < spec.length; i++) {
+    const [k, bits] = spec[i]!;
+    const v = o[k];
+    let ok: boolean;
+    if (bits === 64) ok = typeof v === 'bigint' && v >= 0n && v <= U64_MAX;
+    else if (bits === 32) ok = typeof v === 'number' && v >>> 0 === v;
+    else ok = typeof v === 'number' && (v & ((1 << bits) - 1)) === v;
+    if (!ok) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `${k} ${String(v)} is not a ${bits}-bit unsigned integer`, 0, name);
+  }
+}
 
 /** Codecs by ofp_header.type (OFPT_EXPERIMENTER is dispatched further by experimenter id and exp_type). */
 const BY_TYPE: (AnyCodec | undefined)[] = [];
@@ -140,8 +161,12 @@ const CODECS: AnyCodec[] = [
   packet.resumeCodec,
 ];
 
+/** Per codec, its declared fields as [name, bits] pairs (xid included). */
+const FIELD_SPECS = new Map<AnyCodec, (readonly [string, number])[]>();
+
 for (const c of CODECS) {
   BY_NAME.set(c.name, c);
+  FIELD_SPECS.set(c, [['xid', 32], ...Object.entries(c.fields ?? {})]);
   if (c.experimenter !== undefined) {
     let m = BY_EXPERIMENTER.get(c.experimenter);
     if (!m) BY_EXPERIMENTER.set(c.experimenter, (m = new Map()));
@@ -250,8 +275,8 @@ export function decodeMessage(buf: Buffer, opts?: DecodeOptions): OfpMessage {
   }
   const version = buf[0]!;
   const type = buf[1]!;
-  const length = buf.readUInt16BE(2);
-  const xid = buf.readUInt32BE(4);
+  const length = u16At(buf, 2);
+  const xid = u32At(buf, 4);
   const c = type === OFPT_EXPERIMENTER ? opaqueExperimenter : BY_TYPE[type];
   const name = c?.name;
   if (length !== buf.length) {
@@ -300,16 +325,15 @@ export function encodeMessage(msg: OfpMessage, w?: Writer): Buffer {
 export function encodeMessageInto(msg: OfpMessage, w: Writer): number {
   const c = BY_NAME.get(msg.type);
   if (!c) throw new OpenFlowDecodeError('OFPSDN_BAD_VALUE', `unknown message type ${String(msg.type)}`, 0);
+  checkFields(msg, FIELD_SPECS.get(c)!, c.name);
   const start = w.pos;
   try {
     const version = msg.type === 'HELLO' || msg.type === 'ERROR' ? msg.version : OFP13_VERSION;
     w.ensure(OFP_HEADER_LEN);
-    const b = w.buf;
-    b[start] = version;
-    b[start + 1] = c.ofpType;
-    b[start + 2] = 0;
-    b[start + 3] = 0;
-    b.writeUInt32BE(msg.xid >>> 0, start + 4);
+    const d = dataView(w.buf);
+    d.setUint16(start, (version << 8) | c.ofpType);
+    d.setUint16(start + 2, 0);
+    d.setUint32(start + 4, msg.xid);
     w.pos = start + OFP_HEADER_LEN;
     if (c.experimenter !== undefined) w.u32(c.experimenter).u32(c.expType!);
     else if (msg.type === 'EXPERIMENTER') w.u32(msg.experimenter).u32(msg.expType);

@@ -92,6 +92,7 @@ export const bundleControlCodec = codec<BundleControl>({
   ofpType: OFPT_EXPERIMENTER,
   experimenter: ONF_VENDOR_ID,
   expType: ONF_ET_BUNDLE_CONTROL,
+  fields: { bundleId: 32, ctrlType: 16, flags: 16 },
   decode(r, h) {
     r.need(8, 'bundle_ctrl_msg', 'OFPBRC_BAD_LEN');
     const bundleId = r.u32();
@@ -113,6 +114,7 @@ export const bundleAddCodec = codec<BundleAdd>({
   ofpType: OFPT_EXPERIMENTER,
   experimenter: ONF_VENDOR_ID,
   expType: ONF_ET_BUNDLE_ADD,
+  fields: { bundleId: 32, flags: 16 },
   decode(r, h) {
     r.need(16, 'bundle_add_msg', 'OFPBRC_BAD_LEN');
     const bundleId = r.u32();

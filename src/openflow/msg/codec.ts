@@ -19,6 +19,11 @@ export interface MessageCodec<M extends OfpMessage = OfpMessage> {
   /** For experimenter messages: experimenter id and exp_type (subtype). */
   readonly experimenter?: number;
   readonly expType?: number;
+  /**
+   * Top-level integer fields and their wire width in bits, checked before encoding so an out-of-range value
+   * is an OFPSDN_BAD_VALUE error instead of being silently truncated (nested structures check their own).
+   */
+  readonly fields?: Readonly<Record<string, 8 | 16 | 32 | 64>>;
   decode(r: Reader, h: OfpHeader): M;
   encode(w: Writer, m: M): void;
   /** The text after "OFPT_X (OF1.3) (xid=0x..):", may be empty. */

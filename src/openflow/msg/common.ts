@@ -187,10 +187,20 @@ export function writeU64At(b: Buffer, p: number, v: bigint): void {
 
 /** Reads a big-endian u64 at `p`; the caller has checked the bounds. Values below 2^32 skip BigInt shifts. */
 export function readU64At(b: Buffer, p: number): bigint {
-  const hi = b.readUInt32BE(p);
-  const lo = b.readUInt32BE(p + 4);
+  const hi = u32At(b, p);
+  const lo = u32At(b, p + 4);
   if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
   // All-ones: OFP_NO_BUFFER-style "none" cookies (every OVS PACKET_IN carries one).
   if (hi === 0xffffffff && lo === 0xffffffff) return 0xffffffffffffffffn;
   return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** Big-endian u32 at `p` from raw bytes; the caller has checked the bounds (no per-call argument checks). */
+export function u32At(b: Buffer, p: number): number {
+  return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+}
+
+/** Big-endian u16 at `p`; the caller has checked the bounds. */
+export function u16At(b: Buffer, p: number): number {
+  return (b[p]! << 8) | b[p + 1]!;
 }

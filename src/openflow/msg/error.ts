@@ -108,6 +108,7 @@ export const errorCodec = codec<ErrorMsg>({
   name: 'ERROR',
   ofpName: 'OFPT_ERROR',
   ofpType: OFPT_ERROR,
+  fields: { version: 8, errType: 16, code: 16 },
   decode(r, h) {
     r.need(4, 'ofp_error_msg', 'OFPBRC_BAD_LEN');
     const errType = r.u16();

@@ -17,6 +17,7 @@ import type { Match, MatchEntry } from '../match';
 import type { Action } from '../actions';
 import type { Instruction } from '../instructions';
 import { oxmFieldByHeader, oxmFieldByName, type OxmField } from '../oxm';
+import { u16At, u32At } from './common';
 
 /** Prerequisites the fast path understands (the same tests as match.ts's PrereqState for these kinds). */
 type FastPrereq = 'none' | 'ip' | 'ipv4' | 'tcp' | 'udp';
@@ -88,9 +89,9 @@ function readVal(b: Buffer, p: number, f: FastField): number | bigint {
     case 1:
       return b[p]!;
     case 2:
-      return b.readUInt16BE(p);
+      return u16At(b, p);
     case 4:
-      return b.readUInt32BE(p);
+      return u32At(b, p);
     case 6:
       return b.readUIntBE(p, 6);
     default:
@@ -105,8 +106,8 @@ export function fastDecodeMatch(r: Reader): Match | undefined {
   const b = r.buf;
   const p = r.pos;
   const end = r.end;
-  if (end - p < 4 || b.readUInt16BE(p) !== 1) return undefined;
-  const len = b.readUInt16BE(p + 2);
+  if (end - p < 4 || u16At(b, p) !== 1) return undefined;
+  const len = u16At(b, p + 2);
   const padded = (len + 7) & ~7;
   if (len < 4 || p + padded > end) return undefined;
   const oend = p + len;
@@ -117,7 +118,7 @@ export function fastDecodeMatch(r: Reader): Match | undefined {
   let proto = -1;
   while (q < oend) {
     if (oend - q < 4 || out.length >= MAX_FAST) return undefined;
-    const h = b.readUInt32BE(q);
+    const h = u32At(b, q);
     const f = byHeader.get(h);
     if (!f) return undefined;
     const n = h & 0xff;
@@ -145,21 +146,21 @@ function fastDecodeActions(b: Buffer, p: number, end: number): Action[] | undefi
   const out: Action[] = [];
   while (p < end) {
     if (end - p < 8 || out.length >= MAX_FAST) return undefined;
-    const type = b.readUInt16BE(p);
-    const len = b.readUInt16BE(p + 2);
+    const type = u16At(b, p);
+    const len = u16At(b, p + 2);
     if (len < 8 || len % 8 !== 0 || p + len > end) return undefined;
     switch (type) {
       case 0: // OFPAT_OUTPUT
         if (len !== 16) return undefined;
-        out.push({ type: 'output', port: b.readUInt32BE(p + 4), maxLen: b.readUInt16BE(p + 8) });
+        out.push({ type: 'output', port: u32At(b, p + 4), maxLen: u16At(b, p + 8) });
         break;
       case 21: // OFPAT_SET_QUEUE
         if (len !== 8) return undefined;
-        out.push({ type: 'set_queue', queueId: b.readUInt32BE(p + 4) });
+        out.push({ type: 'set_queue', queueId: u32At(b, p + 4) });
         break;
       case 22: // OFPAT_GROUP
         if (len !== 8) return undefined;
-        out.push({ type: 'group', groupId: b.readUInt32BE(p + 4) });
+        out.push({ type: 'group', groupId: u32At(b, p + 4) });
         break;
       case 24: // OFPAT_DEC_NW_TTL
         if (len !== 8) return undefined;
@@ -171,7 +172,7 @@ function fastDecodeActions(b: Buffer, p: number, end: number): Action[] | undefi
         break;
       case 25: {
         // OFPAT_SET_FIELD: one unmasked OXM, then zero padding to a multiple of 8.
-        const h = b.readUInt32BE(p + 4);
+        const h = u32At(b, p + 4);
         const f = byHeader.get(h);
         if (!f || h & 0x100) return undefined;
         const oxmLen = 4 + (h & 0xff);
@@ -181,9 +182,9 @@ function fastDecodeActions(b: Buffer, p: number, end: number): Action[] | undefi
       }
       case 0xffff: {
         // NXAST_REG_LOAD: vendor 0x2320, subtype 7, ofs_nbits u16, dst header u32, value u64 (24 bytes).
-        if (len !== 24 || b.readUInt32BE(p + 4) !== 0x00002320 || b.readUInt16BE(p + 8) !== 7) return undefined;
-        const on = b.readUInt16BE(p + 10);
-        const h = b.readUInt32BE(p + 12);
+        if (len !== 24 || u32At(b, p + 4) !== 0x00002320 || u16At(b, p + 8) !== 7) return undefined;
+        const on = u16At(b, p + 10);
+        const h = u32At(b, p + 12);
         if (h >>> 16 === 0xffff) return undefined;
         const f = oxmFieldByHeader(h);
         if (!f) return undefined;
@@ -211,8 +212,8 @@ export function fastDecodeInstructions(r: Reader): Instruction[] | undefined {
   const out: Instruction[] = [];
   while (p < end) {
     if (end - p < 8 || out.length >= MAX_FAST) return undefined;
-    const type = b.readUInt16BE(p);
-    const len = b.readUInt16BE(p + 2);
+    const type = u16At(b, p);
+    const len = u16At(b, p + 2);
     if (len < 8 || len % 8 !== 0 || p + len > end) return undefined;
     switch (type) {
       case 1: // OFPIT_GOTO_TABLE
@@ -237,7 +238,7 @@ export function fastDecodeInstructions(r: Reader): Instruction[] | undefined {
         break;
       case 6: // OFPIT_METER
         if (len !== 8) return undefined;
-        out.push({ type: 'meter', meterId: b.readUInt32BE(p + 4) });
+        out.push({ type: 'meter', meterId: u32At(b, p + 4) });
         break;
       default:
         return undefined;

@@ -28,8 +28,8 @@ import {
 } from '../types';
 import { codec, mpCodec } from './codec';
 import { expectEnd } from './switch';
-import { fastDecodeInstructions, fastDecodeMatch, fastEncodeInstructions, fastEncodeMatch } from './fastpath';
-import { hx, parseFixed, portName, readU64At, writeU64At } from './common';
+import { dataView, fastDecodeInstructions, fastDecodeMatch, fastEncodeInstructions, fastEncodeMatch } from './fastpath';
+import { hx, parseFixed, portName, readU64At, u16At, u32At, writeU64At } from './common';
 
 /** Size of ofp_flow_mod after the ofp_header, up to the match. */
 const FLOW_MOD_FIXED = 40;
@@ -58,6 +58,7 @@ export const flowModCodec = codec<FlowMod>({
   name: 'FLOW_MOD',
   ofpName: 'OFPT_FLOW_MOD',
   ofpType: OFPT_FLOW_MOD,
+  fields: { cookie: 64, cookieMask: 64, tableId: 8, command: 8, idleTimeout: 16, hardTimeout: 16, priority: 16, bufferId: 32, outPort: 32, outGroup: 32, flags: 16 },
   decode(r, h) {
     r.need(FLOW_MOD_FIXED, 'ofp_flow_mod', 'OFPBRC_BAD_LEN');
     const b = r.buf;
@@ -66,13 +67,13 @@ export const flowModCodec = codec<FlowMod>({
     const cookieMask = readU64At(b, p + 8);
     const tableId = b[p + 16]!;
     const command = b[p + 17]!;
-    const idleTimeout = b.readUInt16BE(p + 18);
-    const hardTimeout = b.readUInt16BE(p + 20);
-    const priority = b.readUInt16BE(p + 22);
-    const bufferId = b.readUInt32BE(p + 24);
-    const outPort = b.readUInt32BE(p + 28);
-    const outGroup = b.readUInt32BE(p + 32);
-    const flags = b.readUInt16BE(p + 36);
+    const idleTimeout = u16At(b, p + 18);
+    const hardTimeout = u16At(b, p + 20);
+    const priority = u16At(b, p + 22);
+    const bufferId = u32At(b, p + 24);
+    const outPort = u32At(b, p + 28);
+    const outGroup = u32At(b, p + 32);
+    const flags = u16At(b, p + 36);
     r.pos = p + FLOW_MOD_FIXED;
     const match = fastDecodeMatch(r) ?? decodeMatch(r);
     const instructions = fastDecodeInstructions(r) ?? decodeInstructions(r);
@@ -96,21 +97,19 @@ export const flowModCodec = codec<FlowMod>({
   },
   encode(w, m) {
     w.ensure(FLOW_MOD_FIXED);
-    const b = w.buf;
+    const d = dataView(w.buf);
     const p = w.pos;
-    writeU64At(b, p, m.cookie);
-    writeU64At(b, p + 8, m.cookieMask);
-    b[p + 16] = m.tableId;
-    b[p + 17] = m.command;
-    b.writeUInt16BE(m.idleTimeout & 0xffff, p + 18);
-    b.writeUInt16BE(m.hardTimeout & 0xffff, p + 20);
-    b.writeUInt16BE(m.priority & 0xffff, p + 22);
-    b.writeUInt32BE(m.bufferId >>> 0, p + 24);
-    b.writeUInt32BE(m.outPort >>> 0, p + 28);
-    b.writeUInt32BE(m.outGroup >>> 0, p + 32);
-    b.writeUInt16BE(m.flags & 0xffff, p + 36);
-    b[p + 38] = 0;
-    b[p + 39] = 0;
+    d.setBigUint64(p, BigInt.asUintN(64, m.cookie));
+    d.setBigUint64(p + 8, BigInt.asUintN(64, m.cookieMask));
+    d.setUint8(p + 16, m.tableId);
+    d.setUint8(p + 17, m.command);
+    d.setUint16(p + 18, m.idleTimeout);
+    d.setUint16(p + 20, m.hardTimeout);
+    d.setUint16(p + 22, m.priority);
+    d.setUint32(p + 24, m.bufferId);
+    d.setUint32(p + 28, m.outPort);
+    d.setUint32(p + 32, m.outGroup);
+    d.setUint32(p + 36, (m.flags & 0xffff) * 0x10000);
     w.pos = p + FLOW_MOD_FIXED;
     if (!fastEncodeMatch(w, m.match)) encodeMatch(w, m.match);
     if (!fastEncodeInstructions(w, m.instructions)) encodeInstructions(w, m.instructions);
@@ -165,6 +164,7 @@ export const flowRemovedCodec = codec<FlowRemoved>({
   name: 'FLOW_REMOVED',
   ofpName: 'OFPT_FLOW_REMOVED',
   ofpType: OFPT_FLOW_REMOVED,
+  fields: { cookie: 64, priority: 16, reason: 8, tableId: 8, durationSec: 32, durationNsec: 32, idleTimeout: 16, hardTimeout: 16, packetCount: 64, byteCount: 64 },
   decode(r, h) {
     r.need(40, 'ofp_flow_removed', 'OFPBRC_BAD_LEN');
     const f = parseFixed<Omit<FlowRemoved, 'type' | 'xid' | 'match'>>(r, flowRemovedParser, 40, 'ofp_flow_removed');
@@ -265,12 +265,12 @@ export function decodeFlowStatsEntry(r: Reader): FlowStats {
   const b = e.buf;
   const p = e.pos;
   const tableId = b[p + 2]!;
-  const durationSec = b.readUInt32BE(p + 4);
-  const durationNsec = b.readUInt32BE(p + 8);
-  const priority = b.readUInt16BE(p + 12);
-  const idleTimeout = b.readUInt16BE(p + 14);
-  const hardTimeout = b.readUInt16BE(p + 16);
-  const flags = b.readUInt16BE(p + 18);
+  const durationSec = u32At(b, p + 4);
+  const durationNsec = u32At(b, p + 8);
+  const priority = u16At(b, p + 12);
+  const idleTimeout = u16At(b, p + 14);
+  const hardTimeout = u16At(b, p + 16);
+  const flags = u16At(b, p + 18);
   const cookie = readU64At(b, p + 24);
   const packetCount = readU64At(b, p + 32);
   const byteCount = readU64At(b, p + 40);

@@ -89,6 +89,7 @@ export const groupModCodec = codec<GroupMod>({
   name: 'GROUP_MOD',
   ofpName: 'OFPT_GROUP_MOD',
   ofpType: OFPT_GROUP_MOD,
+  fields: { command: 16, groupType: 8, groupId: 32 },
   decode(r, h) {
     r.need(8, 'ofp_group_mod', 'OFPBRC_BAD_LEN');
     const command = r.u16();

@@ -132,6 +132,7 @@ export const meterModCodec = codec<MeterMod>({
   name: 'METER_MOD',
   ofpName: 'OFPT_METER_MOD',
   ofpType: OFPT_METER_MOD,
+  fields: { command: 16, flags: 16, meterId: 32 },
   decode(r, h) {
     r.need(8, 'ofp_meter_mod', 'OFPBRC_BAD_LEN');
     const command = r.u16();

@@ -23,6 +23,7 @@ export const setPacketInFormatCodec = codec<NxSetPacketInFormat>({
   ofpType: OFPT_EXPERIMENTER,
   experimenter: NX_VENDOR_ID,
   expType: NXT_SET_PACKET_IN_FORMAT,
+  fields: { format: 32 },
   decode(r, h) {
     r.need(4, 'nx_set_packet_in_format', 'OFPBRC_BAD_LEN');
     const format = r.u32();
@@ -40,6 +41,7 @@ export const setControllerIdCodec = codec<NxSetControllerId>({
   ofpType: OFPT_EXPERIMENTER,
   experimenter: NX_VENDOR_ID,
   expType: NXT_SET_CONTROLLER_ID,
+  fields: { controllerId: 16 },
   decode(r, h) {
     r.need(8, 'nx_controller_id', 'OFPBRC_BAD_LEN');
     r.skip(6);

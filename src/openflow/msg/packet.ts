@@ -32,7 +32,7 @@ import {
 } from '../types';
 import { codec } from './codec';
 import { fastDecodeMatch, fastEncodeMatch } from './fastpath';
-import { forEachProp, hx, portName, readU64At, writeOpaqueProp, writeProp } from './common';
+import { forEachProp, hx, portName, readU64At, u16At, u32At, writeOpaqueProp, writeProp } from './common';
 
 /**
  * The first line of ofputil_packet_in_format (lib/ofp-packet.c): `[table_id=N ][cookie=0x.. ]total_len=N
@@ -71,12 +71,13 @@ export const packetInCodec = codec<PacketIn>({
   name: 'PACKET_IN',
   ofpName: 'OFPT_PACKET_IN',
   ofpType: OFPT_PACKET_IN,
+  fields: { bufferId: 32, totalLen: 16, reason: 8, tableId: 8, cookie: 64 },
   decode(r, h) {
     r.need(16, 'ofp_packet_in', 'OFPBRC_BAD_LEN');
     const b = r.buf;
     const p = r.pos;
-    const bufferId = b.readUInt32BE(p);
-    const totalLen = b.readUInt16BE(p + 4);
+    const bufferId = u32At(b, p);
+    const totalLen = u16At(b, p + 4);
     const reason = b[p + 6]!;
     const tableId = b[p + 7]!;
     const cookie = readU64At(b, p + 8);
@@ -104,6 +105,7 @@ export const packetOutCodec = codec<PacketOut>({
   name: 'PACKET_OUT',
   ofpName: 'OFPT_PACKET_OUT',
   ofpType: OFPT_PACKET_OUT,
+  fields: { bufferId: 32, inPort: 32 },
   decode(r, h) {
     r.need(16, 'ofp_packet_out', 'OFPBRC_BAD_LEN');
     const bufferId = r.u32();

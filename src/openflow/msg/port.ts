@@ -75,6 +75,7 @@ export const portStatusCodec = codec<PortStatus>({
   name: 'PORT_STATUS',
   ofpName: 'OFPT_PORT_STATUS',
   ofpType: OFPT_PORT_STATUS,
+  fields: { reason: 8 },
   decode(r, h) {
     r.need(8 + OFP_PORT_LEN, 'ofp_port_status', 'OFPBRC_BAD_LEN');
     const reason = r.u8();
@@ -105,6 +106,7 @@ export const portModCodec = codec<PortMod>({
   name: 'PORT_MOD',
   ofpName: 'OFPT_PORT_MOD',
   ofpType: OFPT_PORT_MOD,
+  fields: { portNo: 32, config: 32, mask: 32, advertise: 32 },
   decode(r, h) {
     r.need(32, 'ofp_port_mod', 'OFPBRC_BAD_LEN');
     const p = parseFixed<{ portNo: number; hw: Buffer; config: number; mask: number; advertise: number }>(

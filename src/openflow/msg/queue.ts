@@ -33,6 +33,7 @@ export const queueGetConfigRequestCodec = codec<QueueGetConfigRequest>({
   name: 'QUEUE_GET_CONFIG_REQUEST',
   ofpName: 'OFPT_QUEUE_GET_CONFIG_REQUEST',
   ofpType: OFPT_QUEUE_GET_CONFIG_REQUEST,
+  fields: { port: 32 },
   decode(r, h) {
     r.need(8, 'ofp_queue_get_config_request', 'OFPBRC_BAD_LEN');
     const port = r.u32();
@@ -114,6 +115,7 @@ export const queueGetConfigReplyCodec = codec<QueueGetConfigReply>({
   name: 'QUEUE_GET_CONFIG_REPLY',
   ofpName: 'OFPT_QUEUE_GET_CONFIG_REPLY',
   ofpType: OFPT_QUEUE_GET_CONFIG_REPLY,
+  fields: { port: 32 },
   decode(r, h) {
     r.need(8, 'ofp_queue_get_config_reply', 'OFPBRC_BAD_LEN');
     const port = r.u32();

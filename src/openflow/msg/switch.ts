@@ -58,6 +58,7 @@ export const helloCodec = codec<import('../types').Hello>({
   name: 'HELLO',
   ofpName: 'OFPT_HELLO',
   ofpType: OFPT_HELLO,
+  fields: { version: 8 },
   decode(r, h) {
     const elements: HelloElement[] = [];
     forEachProp(r, (type, body) => {
@@ -160,6 +161,7 @@ export const featuresReplyCodec = codec<FeaturesReply>({
   name: 'FEATURES_REPLY',
   ofpName: 'OFPT_FEATURES_REPLY',
   ofpType: OFPT_FEATURES_REPLY,
+  fields: { datapathId: 64, nBuffers: 32, nTables: 8, auxiliaryId: 8, capabilities: 32, reserved: 32 },
   decode(r, h) {
     const f = parseFixed<Omit<FeaturesReply, 'type' | 'xid'>>(r, featuresParser, 24, 'ofp_switch_features');
     expectEnd(r);
@@ -197,6 +199,7 @@ export const getConfigReplyCodec = codec<import('../types').GetConfigReply>({
   name: 'GET_CONFIG_REPLY',
   ofpName: 'OFPT_GET_CONFIG_REPLY',
   ofpType: OFPT_GET_CONFIG_REPLY,
+  fields: { flags: 16, missSendLen: 16 },
   decode(r, h) {
     r.need(4, 'ofp_switch_config', 'OFPBRC_BAD_LEN');
     const flags = r.u16();
@@ -212,6 +215,7 @@ export const setConfigCodec = codec<import('../types').SetConfig>({
   name: 'SET_CONFIG',
   ofpName: 'OFPT_SET_CONFIG',
   ofpType: OFPT_SET_CONFIG,
+  fields: { flags: 16, missSendLen: 16 },
   decode(r, h) {
     r.need(4, 'ofp_switch_config', 'OFPBRC_BAD_LEN');
     const flags = r.u16();
@@ -264,6 +268,7 @@ export const roleRequestCodec = codec<import('../types').RoleRequest>({
   name: 'ROLE_REQUEST',
   ofpName: 'OFPT_ROLE_REQUEST',
   ofpType: OFPT_ROLE_REQUEST,
+  fields: { role: 32, generationId: 64 },
   decode: (r, h) => ({ type: 'ROLE_REQUEST', xid: h.xid, ...decodeRole(r) }),
   encode: (w, m) => void w.u32(m.role).zeros(4).u64(m.generationId),
   format: formatRole,
@@ -273,6 +278,7 @@ export const roleReplyCodec = codec<import('../types').RoleReply>({
   name: 'ROLE_REPLY',
   ofpName: 'OFPT_ROLE_REPLY',
   ofpType: OFPT_ROLE_REPLY,
+  fields: { role: 32, generationId: 64 },
   decode: (r, h) => ({ type: 'ROLE_REPLY', xid: h.xid, ...decodeRole(r) }),
   encode: (w, m) => void w.u32(m.role).zeros(4).u64(m.generationId),
   format: formatRole,

@@ -27,6 +27,7 @@ export const tableModCodec = codec<TableMod>({
   name: 'TABLE_MOD',
   ofpName: 'OFPT_TABLE_MOD',
   ofpType: OFPT_TABLE_MOD,
+  fields: { tableId: 8, config: 32 },
   decode(r, h) {
     r.need(8, 'ofp_table_mod', 'OFPBRC_BAD_LEN');
     const tableId = r.u8();

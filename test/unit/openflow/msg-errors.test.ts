@@ -131,4 +131,21 @@ describe('decode errors', () => {
     const unknown = { type: 'NO_SUCH', xid: 1 } as unknown as OfpMessage;
     expect(err(() => encodeMessage(unknown)).code).toBe('OFPSDN_BAD_VALUE');
   });
+
+  it('OFPSDN_BAD_VALUE: out-of-range header and fixed fields are refused, not truncated', () => {
+    for (const bad of [
+      flowMod({ priority: 70000 }),
+      flowMod({ tableId: 256 }),
+      flowMod({ cookie: -1n }),
+      flowMod({ cookie: 1n << 64n }),
+      flowMod({ xid: 2 ** 32 }),
+      flowMod({ outPort: -1 }),
+      flowMod({ idleTimeout: 1.5 }),
+    ]) {
+      const e = err(() => encodeMessage(bad));
+      expect([e.code, e.msgType]).toEqual(['OFPSDN_BAD_VALUE', 'FLOW_MOD']);
+    }
+    const role = { type: 'ROLE_REQUEST', xid: 1, role: 2, generationId: 5 } as unknown as OfpMessage;
+    expect(err(() => encodeMessage(role)).code).toBe('OFPSDN_BAD_VALUE');
+  });
 });
