@@ -77,6 +77,8 @@ function formatLearn(a: Extract<Action, { type: 'learn' }>): string {
   if (a.flags & 1) p.push('send_flow_rem');
   if (a.flags & 2) p.push('delete_learned');
   if (a.cookie) p.push(`cookie=0x${a.cookie.toString(16)}`);
+  if (a.limit) p.push(`limit=${a.limit}`);
+  if (a.resultDst) p.push(`result_dst=${formatSubfield(a.resultDst)}`);
   for (const s of a.specs) {
     if (s.kind === 'output') {
       p.push(`output:${formatSubfield(s.src)}`);
@@ -486,6 +488,16 @@ function parseLearn(p: TextPiece): Action {
       case 'delete_learned':
         a.flags |= 2;
         continue;
+      case 'limit':
+        a.limit = num(val, 32, 'limit');
+        if (a.limit === 0) delete a.limit;
+        continue;
+      case 'result_dst': {
+        const rd = parseSubfield(val);
+        if (rd.nBits !== 1) throw textError('result_dst in learn must be a single bit', val.col);
+        a.resultDst = rd;
+        continue;
+      }
     }
     let spec: LearnSpec;
     if (t.startsWith('load:')) {

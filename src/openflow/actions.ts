@@ -77,6 +77,7 @@ export const NXAST_CLONE = 42;
 export const NXAST_CT_CLEAR = 43;
 export const NXAST_POP_QUEUE = 5;
 export const NXAST_RESUBMIT_TABLE_CT = 44;
+export const NXAST_LEARN2 = 45;
 
 /** A bit range of a field (NXM "subfield", OVS text `NXM_NX_REG0[0..15]`): `nBits` bits from bit `ofs`. */
 export interface Subfield {
@@ -150,6 +151,12 @@ export type Action =
       finIdleTimeout: number;
       finHardTimeout: number;
       specs: LearnSpec[];
+      /** NXAST_LEARN2: at most this many learned flows (0 = no limit). */
+      limit?: number;
+      /** NXAST_LEARN2: a 1-bit subfield that receives whether learning succeeded (NX_LEARN_F_WRITE_RESULT). */
+      resultDst?: Subfield;
+      /** Force NXAST_LEARN2 even without limit/resultDst. */
+      v2?: boolean;
     }
   | { type: 'exit' }
   | { type: 'dec_ttl'; ids: number[] }
@@ -593,11 +600,22 @@ function encodeController(w: Writer, a: Extract<Action, { type: 'controller' }>,
 }
 
 function encodeLearn(w: Writer, a: Extract<Action, { type: 'learn' }>): void {
-  nxStart(w, NXAST_LEARN);
+  // NXAST_LEARN2 (nx_action_learn2) when a limit or a result destination is given, as OVS does.
+  const v2 = a.v2 || (a.limit !== undefined && a.limit !== 0) || a.resultDst !== undefined;
+  const rf = a.resultDst ? checkSub(a.resultDst, 'learn result_dst') : undefined;
+  if (a.resultDst && a.resultDst.nBits !== 1) throw bad('OFPBAC_BAD_ARGUMENT', 'learn result_dst must be a single bit');
+  nxStart(w, v2 ? NXAST_LEARN2 : NXAST_LEARN);
   w.u16(u(a.idleTimeout, 16, 'idle_timeout')).u16(u(a.hardTimeout, 16, 'hard_timeout')).u16(u(a.priority, 16, 'priority'));
   writeOfpU64(w, BigInt.asUintN(64, a.cookie));
-  w.u16(u(a.flags, 16, 'learn flags')).u8(u(a.tableId, 8, 'table')).u8(0);
+  // NX_LEARN_F_WRITE_RESULT (4) is set exactly when there is a result destination.
+  w.u16((u(a.flags, 16, 'learn flags') & ~4) | (rf ? 4 : 0)).u8(u(a.tableId, 8, 'table')).u8(0);
   w.u16(u(a.finIdleTimeout, 16, 'fin_idle_timeout')).u16(u(a.finHardTimeout, 16, 'fin_hard_timeout'));
+  if (v2) {
+    w.u32(u(a.limit ?? 0, 32, 'learn limit')).u16(a.resultDst ? a.resultDst.ofs : 0).u16(0);
+    if (rf) putFieldHeader(w, rf);
+  } else if (a.flags & 4) {
+    throw bad('OFPBAC_BAD_ARGUMENT', 'learn flag 4 (write result) needs resultDst');
+  }
   for (const s of a.specs) {
     const n = u(s.nBits, 10, 'learn spec n_bits');
     if (n < 1) throw bad('OFPBAC_BAD_ARGUMENT', 'learn spec n_bits must be >= 1');
@@ -747,7 +765,8 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
       return { type: 'output_reg', src: readSub(r, sf, on >>> 6, (on & 63) + 1, 'output_reg2 source'), maxLen, v2: true };
     }
     case NXAST_LEARN:
-      return decodeLearn(r);
+    case NXAST_LEARN2:
+      return decodeLearn(r, sub === NXAST_LEARN2);
     case NXAST_EXIT:
       need(6);
       r.skip(6);
@@ -926,7 +945,7 @@ function decodeController2(r: Reader): Action {
   return a;
 }
 
-function decodeLearn(r: Reader): Action {
+function decodeLearn(r: Reader, v2: boolean): Action {
   if (r.remaining < 22) throw r.error('OFPBAC_BAD_LEN', `learn header needs 22 bytes, has ${r.remaining}`);
   const a: Extract<Action, { type: 'learn' }> = {
     type: 'learn',
@@ -943,6 +962,21 @@ function decodeLearn(r: Reader): Action {
   r.skip(1);
   a.finIdleTimeout = r.u16();
   a.finHardTimeout = r.u16();
+  if (v2) {
+    if (r.remaining < 8) throw r.error('OFPBAC_BAD_LEN', 'learn2 header truncated');
+    const limit = r.u32();
+    const ofs = r.u16();
+    r.skip(2);
+    if (limit !== 0) a.limit = limit;
+    if (a.flags & 4) {
+      const f = readFieldHeader(r, 'learn result_dst');
+      a.resultDst = readSub(r, f, ofs, 1, 'learn result_dst');
+    }
+    a.flags &= ~4;
+    if (a.limit === undefined && !a.resultDst) a.v2 = true;
+  } else if (a.flags & 4) {
+    throw r.error('OFPBAC_BAD_ARGUMENT', 'NXAST_LEARN with the write-result flag');
+  }
   while (r.remaining >= 2) {
     const h = r.u16();
     if (h === 0) break;

@@ -175,7 +175,14 @@ const learnArb: fc.Arbitrary<Action> = fc
       { maxLength: 5 },
     ),
   })
-  .map((r): Action => ({ type: 'learn', ...r }));
+  .chain((r) =>
+    fc.record({ limit: fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined }), result: fc.option(fc.constantFrom('reg0', 'reg7', 'xreg1'), { nil: undefined }), bit: fc.integer({ min: 0, max: 31 }) }).map(({ limit, result, bit }): Action => {
+      const a: Action = { type: 'learn', ...r };
+      if (limit !== undefined) a.limit = limit;
+      if (result !== undefined) a.resultDst = { field: result, ofs: bit, nBits: 1 };
+      return a;
+    }),
+  );
 
 const cloneArb: fc.Arbitrary<Action> = fc.array(leafActionArb, { maxLength: 3 }).map((actions): Action => ({ type: 'clone', actions }));
 const actionArb = fc.oneof({ weight: 8, arbitrary: leafActionArb }, { weight: 1, arbitrary: ctArb }, { weight: 1, arbitrary: learnArb }, { weight: 1, arbitrary: cloneArb });

@@ -85,6 +85,10 @@ const ALL: [Action, string][] = [
     },
     'learn(table=2,idle_timeout=10,hard_timeout=60,fin_idle_timeout=1,fin_hard_timeout=2,priority=5,send_flow_rem,delete_learned,cookie=0x5,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],NXM_OF_ETH_TYPE[]=0x800,load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15],load:0x5->NXM_NX_REG1[],output:NXM_OF_IN_PORT[])',
   ],
+  [
+    { type: 'learn', idleTimeout: 0, hardTimeout: 0, priority: 0x8000, cookie: 0n, flags: 0, tableId: 1, finIdleTimeout: 0, finHardTimeout: 0, limit: 10, resultDst: reg(0, 0, 1), specs: [{ kind: 'match', src: reg(1), dst: reg(1), nBits: 32 }] },
+    'learn(table=1,limit=10,result_dst=NXM_NX_REG0[0],NXM_NX_REG1[])',
+  ],
   [{ type: 'exit' }, 'exit'],
   [{ type: 'dec_ttl', ids: [1, 2, 3] }, 'dec_ttl(1,2,3)'],
   [{ type: 'fin_timeout', idleTimeout: 5, hardTimeout: 10 }, 'fin_timeout(idle_timeout=5,hard_timeout=10)'],
