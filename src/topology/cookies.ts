@@ -28,6 +28,12 @@ export const CookieCategory = {
   pod: 3,
   /** The local node's own addresses (gateway). */
   local: 4,
+  /**
+   * Flows the switch itself learns (OVS `learn` action, NXAST_LEARN): the MAC of a pod that has no `pod-mac`
+   * (object id = hash of the port name). Always round 0: they are not part of any round's desired set, so
+   * the diff never sees them and the old-round cleanup never deletes them; they go with their pod.
+   */
+  learned: 5,
 } as const;
 export type CookieCategoryName = keyof typeof CookieCategory;
 
@@ -73,6 +79,16 @@ export function parseOverlayCookie(cookie: bigint): { ours: boolean; round: numb
 /** Cookie value + mask selecting every flow (any round) for one peer node. */
 export function peerCookieMask(peerName: string): { cookie: bigint; mask: bigint } {
   return { cookie: makeOverlayCookie(CookieCategory.peer, cookieObjectId(peerName)), mask: MASK_OBJECT };
+}
+
+/** Cookie (round 0) of the flows the switch learns for one pod port (its MAC), see {@link CookieCategory}. */
+export function learnedCookie(port: string): bigint {
+  return makeOverlayCookie(CookieCategory.learned, cookieObjectId(port));
+}
+
+/** Cookie value + mask selecting the learned flows of one pod port. */
+export function learnedCookieMask(port: string): { cookie: bigint; mask: bigint } {
+  return { cookie: learnedCookie(port), mask: MASK_OBJECT };
 }
 
 /** Cookie value + mask selecting every flow of one round. */

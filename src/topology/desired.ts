@@ -10,14 +10,23 @@
  * | 10    | anti-spoof   | a pod port may only send from its own MAC and IP (IPv4 and ARP)                 |
  * | 20    | ARP          | requests for pod/gateway IPs and peer CIDRs answered in the switch (move/load); never flooded |
  * | 30    | L3           | local /32s to their ports (dst MAC rewritten), peer CIDRs to the tunnel with `tun_dst`, rest of the cluster dropped |
+ * | 35    | pod MAC      | MACs learned from pods without `pod-mac` (resubmitted from 30; see below)     |
  * | 40    | output       | split horizon (tunnel in -> tunnel out dropped), then `output:reg1`             |
+ *
+ * Pods without `pod-mac` (e.g. added with plain `ovs-vsctl add-port ... external_ids:pod-ip=...`): their
+ * anti-spoofing flows (table 10, in_port + source IP, IPv4 and ARP) also run a `learn` action (NXAST_LEARN,
+ * OVS `lib/learn.c`) that installs, in table 35, `reg1=<pod ofport> actions=load:<the pod's source MAC>->eth_dst`
+ * with the pod's learned cookie (category `learned`, round 0). Traffic to such a pod sets eth_dst to broadcast
+ * (accepted by the pod's IP stack for ICMP/UDP before anything is learned), then `resubmit(,35)` rewrites it
+ * to the learned MAC. ARP requests for such a pod are delivered to the pod itself (never flooded, never into
+ * the tunnel) and the pod answers.
  */
 import { cidrContains, cidrHost, formatIpv4Address, macForIpv4, normalizeMac, parseCidr, parseIpv4Address } from './cidr';
-import { CookieCategory, makeOverlayCookie, cookieObjectId } from './cookies';
+import { CookieCategory, makeOverlayCookie, cookieObjectId, learnedCookie } from './cookies';
 import { podMtu as mtuOf, type ClusterSpec, type NodeState, type PodInfo, type TopologyState } from './model';
 
 /** Pipeline table numbers. */
-export const OverlayTable = { classify: 0, antiSpoof: 10, arp: 20, l3: 30, output: 40 } as const;
+export const OverlayTable = { classify: 0, antiSpoof: 10, arp: 20, l3: 30, podMac: 35, output: 40 } as const;
 
 /** Pinned OpenFlow port numbers of the overlay's own ports (high, so that they never collide with pods). */
 export const OverlayPort = { tunnel: 65001, gateway: 65002 } as const;
@@ -111,6 +120,8 @@ export interface NodeDesiredState {
   readonly gatewayMac: string;
   /** The virtual router MAC used in ARP answers for remote addresses and as source of routed packets. */
   readonly routerMac: string;
+  /** Pod ports whose MAC the switch learns (no `pod-mac`); their learned flows go when they leave. */
+  readonly learnedMacPorts: readonly string[];
 }
 
 const T = OverlayTable;
@@ -137,6 +148,18 @@ function arpReply(mac: string): string {
     'move:NXM_NX_REG2[]->NXM_OF_ARP_SPA[]',
     'IN_PORT',
   ].join(',');
+}
+
+/** Idle timeout of a learned pod MAC (s): refreshed by every packet the pod sends; a safety net for stale entries. */
+export const LEARNED_MAC_IDLE_S = 300;
+
+/**
+ * `learn` action recording a MAC-less pod's source MAC (OVS `learn(...)` syntax, NXAST_LEARN): the learned
+ * flow in table 35 matches `reg1=<ofport>` (the L3 stage's output port) and loads the MAC into eth_dst.
+ */
+function learnPodMac(port: string, ofport: number): string {
+  return `learn(table=${OverlayTable.podMac},priority=100,idle_timeout=${LEARNED_MAC_IDLE_S},cookie=0x${learnedCookie(port).toString(16)},` +
+    `NXM_NX_REG1[]=${ofport},load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[])`;
 }
 
 /** The virtual router MAC of a cluster: derived from the cluster network address (never a pod's or gateway's). */
@@ -172,15 +195,17 @@ function podFlows(pod: PodInfo & { ofport: number }, rMac: string): OverlayFlow[
   const cookie = makeOverlayCookie(CookieCategory.pod, cookieObjectId(pod.port));
   const p = pod.ofport;
   const dlSrc = mac ? `,dl_src=${mac}` : '';
+  // Without a known MAC the pod's own traffic teaches it to the switch (table 35).
+  const toArp = mac ? `goto_table:${T.arp}` : `${learnPodMac(pod.port, p)},goto_table:${T.arp}`;
   const f: OverlayFlow[] = [
     { table: T.classify, priority: 100, cookie, match: `in_port=${p}`, actions: `load:0x3->${REG0},goto_table:${T.antiSpoof}` },
-    { table: T.antiSpoof, priority: 100, cookie, match: `ip,in_port=${p}${dlSrc},nw_src=${pod.ip}`, actions: `goto_table:${T.arp}` },
+    { table: T.antiSpoof, priority: 100, cookie, match: `ip,in_port=${p}${dlSrc},nw_src=${pod.ip}`, actions: toArp },
     {
       table: T.antiSpoof,
       priority: 100,
       cookie,
       match: `arp,in_port=${p}${dlSrc},arp_spa=${pod.ip}${mac ? `,arp_sha=${mac}` : ''}`,
-      actions: `goto_table:${T.arp}`,
+      actions: toArp,
     },
     // ARP for/to this pod that the switch does not answer (replies; requests when the MAC is unknown): deliver.
     { table: T.arp, priority: 250, cookie, match: `arp,arp_tpa=${pod.ip}`, actions: `load:${p}->${REG1},goto_table:${T.output}` },
@@ -189,7 +214,9 @@ function podFlows(pod: PodInfo & { ofport: number }, rMac: string): OverlayFlow[
       priority: 300,
       cookie,
       match: `ip,nw_dst=${pod.ip}`,
-      actions: `${mac ? `set_field:${rMac}->eth_src,set_field:${mac}->eth_dst,` : ''}load:${p}->${REG1},goto_table:${T.output}`,
+      actions: mac
+        ? `set_field:${rMac}->eth_src,set_field:${mac}->eth_dst,load:${p}->${REG1},goto_table:${T.output}`
+        : `set_field:${rMac}->eth_src,set_field:ff:ff:ff:ff:ff:ff->eth_dst,load:${p}->${REG1},resubmit(,${T.podMac}),goto_table:${T.output}`,
     },
   ];
   if (mac) f.push({ table: T.arp, priority: 300, cookie, match: `arp,arp_op=1,arp_tpa=${pod.ip}`, actions: arpReply(mac) });
@@ -260,6 +287,7 @@ export function computeNodeDesired(state: TopologyState, nodeName: string): Node
   };
 
   let flows: OverlayFlow[];
+  const learned: string[] = [];
   if (classic) {
     flows = [{ table: 0, priority: 0, cookie: makeOverlayCookie(CookieCategory.base, 0), match: '', actions: 'NORMAL' }];
   } else {
@@ -273,6 +301,8 @@ export function computeNodeDesired(state: TopologyState, nodeName: string): Node
       { table: T.arp, priority: 100, cookie: base, match: 'arp', actions: 'drop' },
       { table: T.arp, priority: 100, cookie: base, match: 'ip', actions: `goto_table:${T.l3}` },
       { table: T.l3, priority: 0, cookie: base, match: '', actions: 'drop' },
+      // Learned pod MACs (table 35) are only reached by resubmit; no entry = keep eth_dst, continue.
+      { table: T.podMac, priority: 0, cookie: base, match: '', actions: 'drop' },
       // Unallocated cluster addresses (including our own CIDR's unused ones) end here.
       { table: T.l3, priority: 100, cookie: base, match: `ip,nw_dst=${cluster.clusterCidr}`, actions: 'drop' },
       // Anything else a pod sends (outside the cluster) goes to the host via the gateway port.
@@ -302,9 +332,21 @@ export function computeNodeDesired(state: TopologyState, nodeName: string): Node
       if (!usablePod(pod, cidr) || seenIps.has(pod.ip)) continue;
       seenIps.add(pod.ip);
       for (const f of podFlows(pod, rMac)) flows.push(f);
+      if (!pod.mac || !normalizeMac(pod.mac)) learned.push(pod.port);
     }
   }
-  return { node: self.name, mode: cluster.mode, bridge, flows, host, podMtu: mtu, gatewayIp: gwIp, gatewayMac: gwMac, routerMac: rMac };
+  return {
+    node: self.name,
+    mode: cluster.mode,
+    bridge,
+    flows,
+    host,
+    podMtu: mtu,
+    gatewayIp: gwIp,
+    gatewayMac: gwMac,
+    routerMac: rMac,
+    learnedMacPorts: learned,
+  };
 }
 
 /** Name of the classic-mode tunnel port to a peer: `<type>-<peer underlay IP in hex>` (<= 14 characters). */

@@ -38,7 +38,7 @@ export interface PodInfo {
   /** The obr0 port (= Interface) name. */
   readonly port: string;
   readonly ip: string;
-  /** From external_ids `pod-mac` (without it the pod gets no ARP answer in the switch and no MAC rewrite). */
+  /** From external_ids `pod-mac`; without it the switch learns the MAC from the pod's own traffic (see `desired.ts`). */
   readonly mac?: string;
   /** From external_ids `pod-name`. */
   readonly podName?: string;

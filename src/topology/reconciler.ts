@@ -22,7 +22,7 @@ import { Vswitch } from '../ovsdb/vswitch';
 import { applyBridgeShape } from './ovsdb-shape';
 import type { OvsdbClientOptions } from '../ovsdb/client';
 import { OpenFlowSession, type OpenFlowConnectOptions } from '../openflow/session';
-import { MASK_APP, makeOverlayCookie, parseOverlayCookie, peerCookieMask, roundCookieMask } from './cookies';
+import { MASK_APP, learnedCookieMask, makeOverlayCookie, parseOverlayCookie, peerCookieMask, roundCookieMask } from './cookies';
 import { OVERLAY_BRIDGE, ROUND_KEY, computeNodeDesired, type NodeDesiredState } from './desired';
 import { IprouteHostNetwork, type HostNetwork } from './host-network';
 import { TopologyError, type NodeState, type PodInfo, type TopologyState } from './model';
@@ -114,6 +114,8 @@ class NodeAgent {
   private forceHost = false;
   private peers = new Set<string>();
   private readonly removedPeers: string[] = [];
+  /** Pod ports whose MAC the switch learned (programmed by the last successful pass). */
+  private learnedPorts = new Set<string>();
   /** The desired state the last successful pass established. */
   convergedFor?: NodeDesiredState;
 
@@ -279,9 +281,15 @@ class NodeAgent {
     // 2. OpenFlow: one bundle with the difference (and one delete per departed peer).
     this.session ??= await this.connectOpenFlow();
     const removed = this.removedPeers.splice(0);
+    // Learned MACs of pods that left (or now have a pod-mac) go in the same bundle.
+    const goneLearned = [...this.learnedPorts].filter((p) => !d.learnedMacPorts.includes(p));
     let res: Awaited<ReturnType<typeof syncFlowsWithin>>;
     try {
-      res = await syncFlowsWithin(this.session, d.flows, this.round, removed.map((p) => peerCookieMask(p)));
+      res = await syncFlowsWithin(this.session, d.flows, this.round, [
+        ...removed.map((p) => peerCookieMask(p)),
+        ...goneLearned.map((p) => learnedCookieMask(p)),
+      ]);
+      this.learnedPorts = new Set(d.learnedMacPorts);
     } catch (e) {
       this.removedPeers.unshift(...removed); // retried with the next pass
       throw e;
@@ -297,7 +305,8 @@ class NodeAgent {
     // 4. Old rounds go only after this round converged.
     if (!this.oldRoundsCleared) {
       const ours = await this.session.dumpFlows({ cookie: makeOverlayCookie(0, 0, 0) & MASK_APP, cookieMask: MASK_APP });
-      const old = new Set(ours.map((f) => parseOverlayCookie(f.cookie).round).filter((r) => r !== this.round));
+      // Round 0 holds only learned flows (pod MACs), which belong to no round.
+      const old = new Set(ours.map((f) => parseOverlayCookie(f.cookie).round).filter((r) => r !== this.round && r !== 0));
       if (old.size) await this.session.bundle([...old].map((r) => flowDeleteByCookie(roundCookieMask(r))), { atomic: true, ordered: true });
       this.oldRoundsCleared = true;
     }

@@ -1,5 +1,14 @@
 import { toOpenFlowDesired } from '../../../src/topology/reconciler-flows';
-import { MASK_OBJECT, CookieCategory, parseOverlayCookie, peerCookieMask, cookieWithRound, makeOverlayCookie } from '../../../src/topology/cookies';
+import {
+  MASK_OBJECT,
+  CookieCategory,
+  parseOverlayCookie,
+  peerCookieMask,
+  cookieWithRound,
+  makeOverlayCookie,
+  learnedCookie,
+  learnedCookieMask,
+} from '../../../src/topology/cookies';
 import {
   computeNodeDesired,
   overlayFlowKey,
@@ -8,6 +17,7 @@ import {
   OverlayTable,
   GATEWAY_PORT,
   TUNNEL_PORT,
+  LEARNED_MAC_IDLE_S,
 } from '../../../src/topology/desired';
 import { podMtu, type ClusterSpec, type PodInfo, type TopologyState } from '../../../src/topology/model';
 import { initialTopologyState, reduceTopology } from '../../../src/topology/reducers';
@@ -101,6 +111,28 @@ describe('desired state (routed)', () => {
     expect(d.flows.filter((f) => f.match.includes('in_port=5'))).toEqual([]);
   });
 
+  it('a pod without pod-mac: its own traffic teaches its MAC (learn into table 35), delivery resubmits there', () => {
+    const antiSpoof = d.flows.filter((f) => f.table === OverlayTable.antiSpoof && f.match.includes('in_port=2'));
+    expect(antiSpoof).toHaveLength(2);
+    const learnedHex = learnedCookie('p2').toString(16);
+    for (const f of antiSpoof)
+      expect(f.actions).toBe(
+        `learn(table=35,priority=100,idle_timeout=${LEARNED_MAC_IDLE_S},cookie=0x${learnedHex},NXM_NX_REG1[]=2,` +
+          'load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]),goto_table:20',
+      );
+    expect(parseOverlayCookie(learnedCookie('p2'))).toMatchObject({ ours: true, round: 0, category: CookieCategory.learned });
+    const l3 = d.flows.find((f) => f.match === 'ip,nw_dst=10.244.0.19')!;
+    expect(l3.actions).toBe(
+      `set_field:${d.routerMac}->eth_src,set_field:ff:ff:ff:ff:ff:ff->eth_dst,load:2->NXM_NX_REG1[],resubmit(,35),goto_table:40`,
+    );
+    // table 35 default: no actions (the resubmit returns and the pipeline goes on to table 40)
+    expect(d.flows.filter((f) => f.table === OverlayTable.podMac)).toEqual([expect.objectContaining({ priority: 0, match: '', actions: 'drop' })]);
+    // no ARP responder for it: its ARP is delivered to its port only
+    expect(d.flows.filter((f) => f.match.includes('arp_tpa=10.244.0.19')).map((f) => f.actions)).toEqual(['load:2->NXM_NX_REG1[],goto_table:40']);
+    expect(d.learnedMacPorts).toEqual(['p2']);
+    expect(learnedCookieMask('p2')).toEqual({ cookie: learnedCookie('p2'), mask: MASK_OBJECT });
+  });
+
   it('flow keys are unique, cookies are ours, and one peer is selected by one cookie/mask', () => {
     const keys = d.flows.map(overlayFlowKey);
     expect(new Set(keys).size).toBe(keys.length);
@@ -165,6 +197,10 @@ describe('desired flows as OpenFlow', () => {
       expect(parseOverlayCookie(f.cookie!)).toMatchObject({ ours: true, round: 9 });
       expect(f.instructions.length > 0).toBe(d.flows[i].actions !== 'drop');
     });
+    // learn actions keep their full 64-bit cookie (pods without pod-mac)
+    const learns = of.flatMap((f) => f.instructions.flatMap((i) => (i.type === 'apply_actions' ? i.actions : []))).filter((a) => a.type === 'learn');
+    expect(learns).toHaveLength(2);
+    for (const a of learns) expect(a).toMatchObject({ cookie: learnedCookie('p2'), tableId: 35, idleTimeout: LEARNED_MAC_IDLE_S, priority: 100 });
     // the tunnel classification matches in_port and tun_src
     const tun = of[d.flows.findIndex((f) => f.match.includes('tun_src=172.31.0.2'))];
     expect(tun.match).toEqual([

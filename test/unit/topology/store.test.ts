@@ -34,7 +34,7 @@ describe('TopologyStore', () => {
     store.setPods('node1', [{ port: 'x', ip: '10.244.0.2', ofport: 3 }]);
     store.removeNode('node3');
     store.removeNode('node1');
-    expect(emissions).toEqual([20, 25, 22, -1]);
+    expect(emissions).toEqual([21, 26, 23, -1]);
     await store.dispose();
   });
 });
