@@ -4,7 +4,7 @@
  */
 import { Lab } from '../../../src/lab/lab';
 import { run } from '../../../src/lab/process';
-import { pingMatrix, receiverSees, startOverlay } from './helpers';
+import { pingMatrix, receiverSees, startOverlay, stpSettled } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -45,12 +45,14 @@ describe('classic overlay (kbr0, full mesh GRE, STP; 3 nodes x 2 pods)', () => {
     const ports = (await run('ovs-vsctl', [`--db=${db}`, 'list-ports', 'obr0'])).stdout.split('\n').filter(Boolean);
     expect(ports.sort()).toEqual(['gre-ac1fff02', 'gre-ac1fff03']);
     expect((await run('ovs-vsctl', [`--db=${db}`, 'get', 'bridge', 'obr0', 'stp_enable'])).stdout.trim()).toBe('true');
-    // STP (forward delay 4 s at the minimum timers) must put the ports into forwarding before traffic flows;
-    // there is no event for that, so poll the matrix with a deadline.
+    // STP (forward delay 4 s at the minimum timers) must put the ports into forwarding before traffic flows:
+    // await the port states ovs-vswitchd publishes in OVSDB (Port status:stp_state), then ping once.
     const t0 = Date.now();
-    let fails = await pingMatrix(lab);
-    while (fails.length && Date.now() - t0 < 30_000) fails = await pingMatrix(lab);
-    process.stdout.write(`classic mode: full matrix after ${Date.now() - t0} ms (STP)\n`);
+    const states = await stpSettled(lab, 30_000);
+    process.stdout.write(`classic mode: STP settled after ${Date.now() - t0} ms: ${JSON.stringify(states)}\n`);
+    // a full mesh of 3 nodes is a loop: STP blocks exactly one of its 3 links (one end of it)
+    expect(Object.values(states).flatMap((s) => Object.values(s)).filter((x) => x === 'blocking')).toHaveLength(1);
+    const fails = await pingMatrix(lab);
     expect(fails).toEqual([]);
   });
 });
