@@ -211,6 +211,10 @@ function entryError(code: 'OFPBMC_BAD_FIELD' | 'OFPBMC_BAD_PREREQ' | 'OFPBMC_DUP
   return new OpenFlowDecodeError(code, msg);
 }
 
+/** ROLE[f.order] = 1 for the fields that establish prerequisites (PrereqState.note). */
+const ROLE = new Uint8Array(OXM_FIELDS.length);
+for (const f of OXM_FIELDS) if (['eth_type', 'ip_proto', 'icmpv6_type', 'vlan_vid', 'vlan_tci', 'ct_state'].includes(f.name)) ROLE[f.order] = 1;
+
 const encodeState = new PrereqState();
 const decodeState = new PrereqState();
 
@@ -300,19 +304,23 @@ export function decodeOxmEntry(r: Reader): KnownMatchEntry | undefined {
 export function decodeOxms(r: Reader): Match {
   const out: Match = [];
   const st = decodeState.reset();
+  const buf = r.buf;
   while (r.remaining > 0) {
+    const p0 = r.pos;
+    // Byte offset of this OXM in the message, for errors (computed only when one is thrown).
+    const at = (): number => r.offset - (r.pos - p0);
     if (out.length >= MAX_OXM_ENTRIES) throw r.error('OFPBMC_BAD_LEN', `more than ${MAX_OXM_ENTRIES} OXM entries`);
-    const at = r.offset;
-    if (r.remaining < 4) throw r.error('OFPBMC_BAD_LEN', `OXM header needs 4 bytes, ${r.remaining} remain`);
-    const header = r.u32();
+    if (r.end - p0 < 4) throw r.error('OFPBMC_BAD_LEN', `OXM header needs 4 bytes, ${r.remaining} remain`);
+    const header = buf.readUInt32BE(p0);
+    r.pos = p0 + 4;
     const len = header & 0xff;
-    if (len > r.remaining) throw r.error('OFPBMC_BAD_LEN', `OXM length ${len} exceeds the ${r.remaining} bytes left`, at);
+    if (len > r.end - r.pos) throw r.error('OFPBMC_BAD_LEN', `OXM length ${len} exceeds the ${r.remaining} bytes left`, at());
     const hasMask = (header & 0x100) !== 0;
     let exp = 0;
     const cls = header >>> 16;
     if (cls === OFPXMC_EXPERIMENTER) {
-      if (len < 4) throw r.error('OFPBMC_BAD_LEN', `experimenter OXM length ${len} < 4`, at);
-      exp = r.buf.readUInt32BE(r.pos);
+      if (len < 4) throw r.error('OFPBMC_BAD_LEN', `experimenter OXM length ${len} < 4`, at());
+      exp = buf.readUInt32BE(r.pos);
     }
     const f = oxmFieldByHeader(header, exp);
     if (!f) {
@@ -321,19 +329,19 @@ export function decodeOxms(r: Reader): Match {
     }
     const expBytes = cls === OFPXMC_EXPERIMENTER ? 4 : 0;
     const want = expBytes + (hasMask ? 2 : 1) * f.bytes;
-    if (len !== want) throw r.error('OFPBMC_BAD_LEN', `${f.name} OXM length ${len}, expected ${want}`, at);
-    if (hasMask && !f.maskable) throw r.error('OFPBMC_BAD_MASK', `${f.name} is not maskable`, at);
-    if (!st.see(f)) throw r.error('OFPBMC_DUP_FIELD', `duplicate match field ${f.name}`, at);
-    if (!st.ok(f)) throw r.error('OFPBMC_BAD_PREREQ', `${f.name} lacks its prerequisite (${f.prereq})`, at);
+    if (len !== want) throw r.error('OFPBMC_BAD_LEN', `${f.name} OXM length ${len}, expected ${want}`, at());
+    if (hasMask && !f.maskable) throw r.error('OFPBMC_BAD_MASK', `${f.name} is not maskable`, at());
+    if (!st.see(f)) throw r.error('OFPBMC_DUP_FIELD', `duplicate match field ${f.name}`, at());
+    if (f.prereq !== 'none' && !st.ok(f)) throw r.error('OFPBMC_BAD_PREREQ', `${f.name} lacks its prerequisite (${f.prereq})`, at());
     r.pos += expBytes;
     const value = readValue(r, f);
     if (hasMask) {
       const mask = readValue(r, f);
       out.push({ field: f.name, value, mask });
-      st.note(f.name, value, mask);
+      if (ROLE[f.order]) st.note(f.name, value, mask);
     } else {
       out.push({ field: f.name, value });
-      st.note(f.name, value, undefined);
+      if (ROLE[f.order]) st.note(f.name, value, undefined);
     }
   }
   return out;
