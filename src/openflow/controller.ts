@@ -139,6 +139,11 @@ export class OpenFlowController {
       if (old && old !== s) {
         // The switch reconnected on a new channel: the old one is stale.
         this.registry.delete(dpid);
+        this._disconnect.next({
+          dpid,
+          session: old,
+          error: new OpenFlowRuntimeError('OFPSDN_CLOSED', 'replaced by a newer connection from the same datapath', { dpid }),
+        });
         void old.close(false);
       }
       this.registry.set(dpid, s);
