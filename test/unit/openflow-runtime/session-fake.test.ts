@@ -284,6 +284,31 @@ describe('OpenFlowSession with a fake switch', () => {
     await expect(p).rejects.toMatchObject({ code: 'OFPSDN_CLOSED' });
   });
 
+  it('drained() waits while the switch is not reading and resolves once it reads again', async () => {
+    let peer: Socket | undefined;
+    fake.behaviour.onMessage = (m, reply, sock) => {
+      if (m.type === 'BARRIER_REQUEST' && !peer) {
+        reply({ type: 'BARRIER_REPLY', xid: m.xid });
+        peer = sock;
+        sock.pause();
+        return true;
+      }
+    };
+    const s = await connect({ writeQueue: { maxBytes: 64 * 1024 * 1024, lowWaterBytes: 256 * 1024 } });
+    const fm = flowMod({ priority: 1, instructions: [] });
+    while (s.pendingWriteBytes < 2 * 1024 * 1024) {
+      for (let i = 0; i < 1000; i++) s.send({ ...fm, xid: 0 });
+      await new Promise((r) => setImmediate(r));
+    }
+    let resolved = false;
+    const d = s.drained().then(() => (resolved = true));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(resolved).toBe(false);
+    peer!.resume();
+    await d;
+    expect(s.pendingWriteBytes).toBeLessThan(256 * 1024);
+  });
+
   it('reconnects with backoff after the peer drops the connection, and says so', async () => {
     const s = await connect({ reconnect: true, backoff: { initialMs: 10, maxMs: 50 } });
     const downs: string[] = [];
