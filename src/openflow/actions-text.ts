@@ -318,15 +318,6 @@ export interface ActionParseContext {
   vlan?: boolean;
 }
 
-export function contiguousMask(mask: bigint): { ofs: number; nBits: number } | undefined {
-  if (mask === 0n) return undefined;
-  let ofs = 0;
-  while (((mask >> BigInt(ofs)) & 1n) === 0n) ofs++;
-  const rest = mask >> BigInt(ofs);
-  if ((rest & (rest + 1n)) !== 0n) return undefined;
-  return { ofs, nBits: rest.toString(2).length };
-}
-
 function parseSetField(valueText: TextPiece, fieldText: TextPiece): Action[] {
   const f = oxmFieldByName(fieldText.text);
   if (!f) throw textError(`unknown field '${fieldText.text}'`, fieldText.col);
