@@ -110,8 +110,13 @@ export class IprouteHostNetwork implements HostNetwork {
     await this.ip(node, ['route', 'replace', spec.clusterRoute, 'dev', spec.gatewayDevice, 'src', spec.gatewayAddress.split('/')[0]]);
   }
 
+  /**
+   * Removes the route and the gateway address (best effort: the device may be gone already) and, in classic
+   * mode, takes the obr0 member out of the Linux bridge. The Linux bridge itself is left (it may hold pods).
+   */
   async remove(node: string, spec: HostNetworkSpec): Promise<void> {
     await this.ip(node, ['route', 'del', spec.clusterRoute, 'dev', spec.gatewayDevice]).catch(() => undefined);
     await this.ip(node, ['addr', 'del', spec.gatewayAddress, 'dev', spec.gatewayDevice]).catch(() => undefined);
+    if (spec.linuxBridge) await this.ip(node, ['link', 'set', spec.linuxBridge.member, 'nomaster']).catch(() => undefined);
   }
 }

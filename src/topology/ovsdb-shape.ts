@@ -6,18 +6,29 @@
  * Schema rules (ovs-vswitchd.conf.db(5)): Bridge/Port/Interface are not root tables, so every inserted row is
  * referenced in the same transaction (Open_vSwitch.bridges, Bridge.ports, Port.interfaces); removing a port is
  * removing it from Bridge.ports (the rows are garbage-collected). Ports of the bridge that the desired shape
- * does not list (pods, foreign ports) are left alone, except stale classic-mode tunnel ports.
+ * does not list (pods, foreign ports) are left alone, except the overlay's own ports of the other mode or of
+ * departed peers: classic-mode tunnel ports (`gre-ac1fff02`) and routed mode's `obr0-tun`/`obr0-gw`. So a mode
+ * change (routed <-> classic) on a running cluster is one transaction per node that also drops the STP
+ * settings (`other_config:stp-*`) the other mode used.
  */
 import { mutate, where, type Mutation } from '../ovsdb/notation';
 import { valuesEqual, type ReplicaSnapshot } from '../ovsdb/replica';
 import { openVSwitchSchema, type OpenVSwitchDb } from '../ovsdb/schemas/open-vswitch';
 import { Transaction, type TransactionResult } from '../ovsdb/transaction';
 import type { Vswitch } from '../ovsdb/vswitch';
-import type { DesiredBridge, DesiredPort } from './desired';
+import { GATEWAY_PORT, TUNNEL_PORT, type DesiredBridge, type DesiredPort } from './desired';
 import { TopologyError } from './model';
 
 /** Ports named like classic-mode tunnel ports (`gre-ac1fff02`), which the overlay owns. */
 export const CLASSIC_TUNNEL_PORT_RE = /^(gre|vxlan)-[0-9a-f]{8}$/;
+
+/** True for a port the overlay owns in either mode (removed when the desired shape does not list it). */
+export function isOverlayOwnedPort(name: string): boolean {
+  return name === TUNNEL_PORT || name === GATEWAY_PORT || CLASSIC_TUNNEL_PORT_RE.test(name);
+}
+
+/** Bridge `other_config` keys the overlay owns (classic mode's STP timers); removed when not wanted. */
+export const OWNED_OTHER_CONFIG_KEYS: readonly string[] = ['stp-forward-delay', 'stp-max-age', 'stp-hello-time'];
 
 function num(v: number | bigint | null | undefined): number | null {
   return v === null || v === undefined ? null : Number(v);
@@ -97,6 +108,8 @@ export async function applyBridgeShape(
         sent = true;
       }
       const muts = [...mapMuts('external_ids', br.external_ids, externalIds), ...mapMuts('other_config', br.other_config, want.otherConfig)];
+      const staleKeys = OWNED_OTHER_CONFIG_KEYS.filter((k) => k in br.other_config && !(k in want.otherConfig));
+      if (staleKeys.length) muts.push(mutate.delete('other_config', staleKeys));
       if (muts.length) {
         txn.mutate('Bridge', [where.uuid(br._uuid)], muts);
         sent = true;
@@ -105,7 +118,7 @@ export async function applyBridgeShape(
       const stale: string[] = [];
       for (const pu of br.ports) {
         const port = snap.get('Port', pu);
-        if (port && CLASSIC_TUNNEL_PORT_RE.test(port.name) && !wanted.has(port.name)) stale.push(pu);
+        if (port && isOverlayOwnedPort(port.name) && !wanted.has(port.name)) stale.push(pu);
       }
       for (const p of want.ports) {
         const port = snap.lookup('Port', { name: p.name });

@@ -23,7 +23,7 @@ import { applyBridgeShape } from './ovsdb-shape';
 import type { OvsdbClientOptions } from '../ovsdb/client';
 import { OpenFlowSession, type OpenFlowConnectOptions } from '../openflow/session';
 import { MASK_APP, learnedCookieMask, makeOverlayCookie, parseOverlayCookie, peerCookieMask, roundCookieMask } from './cookies';
-import { OVERLAY_BRIDGE, ROUND_KEY, computeNodeDesired, type NodeDesiredState } from './desired';
+import { OVERLAY_BRIDGE, ROUND_KEY, computeNodeDesired, type HostNetworkSpec, type NodeDesiredState } from './desired';
 import { IprouteHostNetwork, type HostNetwork } from './host-network';
 import { TopologyError, type NodeState, type PodInfo, type TopologyState } from './model';
 import { sameDesired, type TopologyStore } from './store';
@@ -111,6 +111,7 @@ class NodeAgent {
   private pending = false;
   private loop?: Promise<void>;
   private hostApplied?: string;
+  private hostSpec?: HostNetworkSpec;
   private forceHost = false;
   private peers = new Set<string>();
   private readonly removedPeers: string[] = [];
@@ -299,8 +300,13 @@ class NodeAgent {
     // Re-applied on audits too (idempotent `replace` commands), so a removed address or route comes back.
     if (this.forceHost || reason === 'audit' || this.hostApplied !== hostKey) {
       this.forceHost = false;
+      // A mode change moves the gateway (obr0-gw <-> kbr0): undo the old device's address and route first.
+      const prev = this.hostSpec;
+      if (prev && (prev.gatewayDevice !== d.host.gatewayDevice || prev.linuxBridge?.name !== d.host.linuxBridge?.name))
+        await this.owner.hostNetwork.remove?.(this.name, prev);
       await (this.owner.hostNetwork.apply(this.name, d.host));
       this.hostApplied = hostKey;
+      this.hostSpec = d.host;
     }
     // 4. Old rounds go only after this round converged.
     if (!this.oldRoundsCleared) {

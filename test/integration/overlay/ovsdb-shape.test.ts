@@ -55,13 +55,30 @@ describe('applyBridgeShape', () => {
     expect((await ovs.vsctl('get', 'bridge', 'obr0', 'fail_mode')).stdout.trim()).toBe('secure');
   });
 
-  it('classic mode: per-peer tunnel ports follow the peers; pods and foreign ports are left alone', async () => {
+  it('classic mode: per-peer tunnel ports follow the peers; pods and foreign ports are left alone; mode changes are one transaction', async () => {
     await ovs.vsctl('add-port', 'obr0', 'foreign0', '--', 'set', 'interface', 'foreign0', 'type=internal');
-    expect((await applyBridgeShape(vs, desired('classic', 3).bridge, {})).changed).toBe(true);
+    await ovs.vsctl('add-port', 'obr0', 'pod0', '--', 'set', 'interface', 'pod0', 'type=internal', 'external_ids:pod-ip=10.244.1.5');
     const ports = async () => (await ovs.vsctl('list-ports', 'obr0')).stdout.split('\n').filter(Boolean).sort();
-    expect(await ports()).toEqual(['foreign0', 'obr0-gw', 'obr0-tun', 'vxlan-ac1fff02', 'vxlan-ac1fff03', 'vxlan-ac1fff04']);
+    const stp = async () => (await ovs.vsctl('get', 'bridge', 'obr0', 'stp_enable', 'other_config')).stdout.split('\n').slice(0, 2);
+    const transacts = jest.spyOn(vs.client, 'transact');
+    // routed -> classic: obr0-tun and obr0-gw go, the mesh comes, STP on, in ONE transaction
+    expect((await applyBridgeShape(vs, desired('classic', 3).bridge, {})).changed).toBe(true);
+    expect(transacts).toHaveBeenCalledTimes(1);
+    expect(await ports()).toEqual(['foreign0', 'pod0', 'vxlan-ac1fff02', 'vxlan-ac1fff03', 'vxlan-ac1fff04']);
+    expect(await stp()).toEqual(['true', '{stp-forward-delay="4", stp-hello-time="1", stp-max-age="6"}']);
+    // a peer leaves
     expect((await applyBridgeShape(vs, desired('classic', 1).bridge, {})).changed).toBe(true);
-    expect(await ports()).toEqual(['foreign0', 'obr0-gw', 'obr0-tun', 'vxlan-ac1fff02']);
-    expect((await ovs.vsctl('get', 'bridge', 'obr0', 'stp_enable')).stdout.trim()).toBe('true');
+    expect(await ports()).toEqual(['foreign0', 'pod0', 'vxlan-ac1fff02']);
+    // classic -> routed: the mesh goes, obr0-tun/obr0-gw come back with their pinned ofports, STP off and its
+    // settings removed, again ONE transaction
+    const d = desired('routed', 2);
+    expect((await applyBridgeShape(vs, d.bridge, {})).changed).toBe(true);
+    expect(transacts).toHaveBeenCalledTimes(3);
+    transacts.mockRestore();
+    expect(await ports()).toEqual(['foreign0', 'obr0-gw', 'obr0-tun', 'pod0']);
+    expect(await stp()).toEqual(['false', '{}']);
+    expect((await ovs.vsctl('get', 'interface', 'obr0-tun', 'ofport')).stdout.trim()).toBe('65001');
+    expect((await ovs.vsctl('get', 'interface', 'obr0-gw', 'ofport')).stdout.trim()).toBe('65002');
+    expect(await applyBridgeShape(vs, d.bridge, {})).toEqual({ changed: false, failed: [] });
   });
 });
