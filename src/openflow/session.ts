@@ -342,7 +342,7 @@ export class OpenFlowSession {
       () => this.backoff.reset(),
       (e: Error) => {
         if (this.state === 'closed') return;
-        this.setState('down', e);
+        if (this.state !== 'down') this.setState('down', e);
         const delay = this.backoff.next();
         this.reconnectTimer = setTimeout(() => {
           this.reconnectTimer = undefined;
@@ -400,11 +400,13 @@ export class OpenFlowSession {
     });
     // HELLO with a version bitmap that offers OpenFlow 1.3 only (section A.5.1: bit 4 = wire version 0x04).
     this.sendRaw({ type: 'HELLO', xid: this.allocXid(), version: OFP13_VERSION, elements: [{ type: 'VERSIONBITMAP', bitmaps: [1 << OFP13_VERSION] }] });
-    return hs.then(
-      async () => {
-        await this.configure(epoch);
-      },
-    );
+    // A failed configuration step (e.g. the switch refuses the ROLE_REQUEST) ends this connection too.
+    return hs
+      .then(() => this.configure(epoch))
+      .catch((e: Error) => {
+        this.connectionLost(sock, e);
+        throw e;
+      });
   }
 
   /** After HELLO: FEATURES, SET_CONFIG, optional ROLE / SET_ASYNC / packet-in format, then a barrier. */

@@ -141,6 +141,43 @@ describe('OpenFlowSession with a fake switch', () => {
     expect(fake.received.find((m) => m.type === 'SET_CONFIG')).toMatchObject({ missSendLen: 128 });
   });
 
+  it('a refused ROLE_REQUEST fails the handshake and closes that connection', async () => {
+    let peerClosed!: Promise<void>;
+    fake.server.on('connection', (sock) => (peerClosed = new Promise((r) => sock.once('close', () => r()))));
+    fake.behaviour.onMessage = (m, reply) => {
+      if (m.type === 'ROLE_REQUEST') {
+        reply({ type: 'ERROR', xid: m.xid, version: 4, errType: 11, code: 0, data: encodeMessage(m) });
+        return true;
+      }
+    };
+    const err = await OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false, role: { role: 'master', generationId: 1n } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenFlowRequestError);
+    expect((err as OpenFlowRequestError).code).toBe('OFPET_ROLE_REQUEST_FAILED/OFPRRFC_STALE');
+    await peerClosed;
+  });
+
+  it('when retrying, each refused handshake closes its connection before the next attempt', async () => {
+    const conns: Promise<void>[] = [];
+    let third!: () => void;
+    const gotThird = new Promise<void>((r) => (third = r));
+    fake.server.on('connection', (sock) => {
+      conns.push(new Promise((r) => sock.once('close', () => r())));
+      if (conns.length === 3) third();
+    });
+    fake.behaviour.onMessage = (m, reply) => {
+      if (m.type === 'ROLE_REQUEST') {
+        reply({ type: 'ERROR', xid: m.xid, version: 4, errType: 11, code: 0, data: encodeMessage(m) });
+        return true;
+      }
+    };
+    const ac = new AbortController();
+    const p = OpenFlowSession.connect(`unix:${fake.path}`, { retryFirst: true, signal: ac.signal, backoff: { initialMs: 1, maxMs: 5 }, role: { role: 'master' } });
+    await gotThird;
+    await Promise.all(conns.slice(0, 2)); // the first two connections were closed by us
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'OFPSDN_CLOSED' });
+  });
+
   it('fails the handshake with OFPSDN_HANDSHAKE_TIMEOUT when the peer never says HELLO', async () => {
     fake.behaviour.hello = null;
     await expect(OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false, handshakeTimeoutMs: 100 })).rejects.toMatchObject({
