@@ -97,7 +97,8 @@ export const OVSDB_DEFAULT_MAX_BUFFERED_EVENTS = 10_000;
 /**
  * An event of a monitor, in wire order:
  * - `initial`: the reply to the monitor request: the first one, or (`resync: true`) the reply after the
- *   client re-established the monitor on a new connection. For `monitor_cond_since`, `found` says whether
+ *   client re-established the monitor on a new connection (or after the server cancelled it with
+ *   `monitor_canceled` on a db-change-aware session, see {@link OvsdbClient.setDbChangeAware}). For `monitor_cond_since`, `found` says whether
  *   the server could resume from the last transaction id (then `updates` holds only the changes since);
  *   otherwise `updates` is a full dump and the consumer must replace its state.
  * - `update`: an `update`/`update2`/`update3` notification.
@@ -635,6 +636,14 @@ export class OvsdbClient {
       const l = this.locks.get(String(params[0]));
       if (l) l.held = method === 'locked';
     }
+    if (method === 'monitor_canceled') {
+      // OVS extension (ovsdb-server(7)): on a db-change-aware session the server cancels the monitors of a
+      // database whose schema changed (ovsdb-server/convert) or that was removed, instead of closing the
+      // connection. Re-send the monitor: its reply is a full dump, delivered as an `initial` event with
+      // `resync: true`; if the database is gone, the monitor ends with the error (e.g. unknown database).
+      const m = this.monitors.get(monitorKey(params[0]));
+      if (m) void this.resendCanceledMonitor(m);
+    }
     if (method === 'update' || method === 'update2' || method === 'update3') {
       const m = this.monitors.get(monitorKey(params[0]));
       if (m) {
@@ -645,6 +654,18 @@ export class OvsdbClient {
       }
     }
     this.notificationSubject.next(n);
+  }
+
+  private async resendCanceledMonitor(m: OvsdbMonitor): Promise<void> {
+    const peer = this.rpc;
+    if (!peer) return; // the reconnect re-establishes it
+    try {
+      await this.sendMonitor(peer, m, true);
+    } catch (e) {
+      if (e instanceof OvsdbConnectionClosedError) return; // likewise
+      this.unregisterMonitor(m);
+      m.end(e);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -830,8 +851,11 @@ export class OvsdbClient {
   }
 
   /**
-   * OVS extension `set_db_change_aware` (ovsdb-server(7)): the server then tells us about schema changes
-   * and database removal with an update of `_Server` instead of closing the connection. Re-sent on reconnect.
+   * OVS extension `set_db_change_aware` (ovsdb-server(7)): on a schema change (ovsdb-server/convert) or the
+   * removal of a database, the server then cancels the affected monitors with a `monitor_canceled`
+   * notification (and reports it in `_Server`) instead of closing the connection. The client re-sends a
+   * cancelled monitor (a re-sync: `initial` with `resync: true`), or ends it with the error if the database is
+   * gone. Re-sent on reconnect.
    */
   async setDbChangeAware(aware = true): Promise<void> {
     await this.request('set_db_change_aware', [aware]);
