@@ -39,9 +39,10 @@ def flow_mod():
 
 
 def one_run(fn, seconds):
-    """Calls fn in a loop for `seconds`; calls per second."""
+    """Calls fn in a loop for `seconds` of wall time; returns (calls per wall second, calls per CPU second)."""
     n = 0
     t0 = time.perf_counter()
+    c0 = time.process_time()
     deadline = t0 + seconds
     while True:
         for _ in range(50):
@@ -49,7 +50,8 @@ def one_run(fn, seconds):
         n += 50
         t = time.perf_counter()
         if t >= deadline:
-            return n / (t - t0)
+            c = time.process_time()
+            return n / (t - t0), n / max(c - c0, 1e-9)
 
 
 def decoder(buf):
@@ -60,7 +62,7 @@ def decoder(buf):
 def main():
     """Line protocol on stdin/stdout, so the JS side can interleave its runs with ours under the same load:
     first line: JSON {packet_in: hex, flow_stats: hex} -> reply JSON {flow_mod_hex, flow_stats_entries};
-    then lines "<row> <seconds>" -> reply one rate (calls/s); EOF ends."""
+    then lines "<row> <seconds>" -> reply "<calls per wall second> <calls per CPU second>"; EOF ends."""
     inputs = json.loads(sys.stdin.readline())
     fm = flow_mod()
     fm_bytes = bytes(fm.buf)
@@ -76,7 +78,8 @@ def main():
                       'packet_in_total_len': decoder(pin)().total_len}), flush=True)
     for line in sys.stdin:
         key, seconds = line.split()
-        print(one_run(rows[key], float(seconds)), flush=True)
+        wall, cpu = one_run(rows[key], float(seconds))
+        print(f'{wall} {cpu}', flush=True)
 
 
 main()
