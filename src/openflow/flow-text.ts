@@ -225,6 +225,7 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
     fm.command = c;
   }
   const [matchText, actionsPiece] = splitActions(text);
+  let tableGiven = false;
   const entries = new Map<string, MatchEntry>();
   const cols = new Map<string, number>();
   let cookieGiven = false;
@@ -265,6 +266,7 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
       case 'table':
         needVal();
         fm.tableId = val.text === 'all' ? 255 : num(val, 8, 'table');
+        tableGiven = true;
         continue;
       case 'priority':
         needVal();
@@ -422,6 +424,8 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
     throw textError(`${e.field} needs its prerequisite (${PREREQ_TEXT[problem.prereq!] ?? problem.prereq}) in the match`, cols.get(e.field) ?? 0);
   }
   const isDelete = fm.command === OFPFC_DELETE || fm.command === OFPFC_DELETE_STRICT;
+  // Like ovs-ofctl del-flows: without table=, a delete applies to every table (OFPTT_ALL).
+  if (isDelete && !tableGiven) fm.tableId = 255;
   if (actionsPiece) {
     if (isDelete) throw textError('actions are not allowed when deleting flows', actionsPiece.col);
     const proto = entries.get('ip_proto')?.value;
@@ -483,7 +487,9 @@ function actionsText(list: readonly Instruction[]): string {
  */
 export function formatFlowMod(fm: FlowMod): string {
   const p: string[] = [];
-  if (fm.tableId !== 0) p.push(`table=${fm.tableId === 255 ? 'all' : fm.tableId}`);
+  const isDelete = fm.command === OFPFC_DELETE || fm.command === OFPFC_DELETE_STRICT;
+  // A delete's default table is "all" (255); other commands default to table 0.
+  if (fm.tableId !== (isDelete ? 255 : 0)) p.push(`table=${fm.tableId === 255 ? 'all' : fm.tableId}`);
   if (fm.priority !== 0x8000) p.push(`priority=${fm.priority}`);
   if (fm.cookie !== 0n || fm.cookieMask !== 0n) p.push(fm.cookieMask !== 0n ? `cookie=0x${fm.cookie.toString(16)}/0x${fm.cookieMask.toString(16)}` : `cookie=0x${fm.cookie.toString(16)}`);
   if (fm.idleTimeout) p.push(`idle_timeout=${fm.idleTimeout}`);
@@ -494,7 +500,7 @@ export function formatFlowMod(fm: FlowMod): string {
   if (fm.bufferId !== 0xffffffff) p.push(`buffer_id=${fm.bufferId}`);
   const m = formatMatch(fm.match);
   if (m) p.push(m);
-  if (fm.command !== OFPFC_DELETE && fm.command !== OFPFC_DELETE_STRICT) p.push(`actions=${actionsText(fm.instructions)}`);
+  if (!isDelete) p.push(`actions=${actionsText(fm.instructions)}`);
   return p.join(',');
 }
 

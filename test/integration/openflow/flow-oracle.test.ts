@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'f
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { decodeMessage, encodeMessage } from '../../../src/openflow/dispatch';
-import { formatFlowMod, parseFlowMod } from '../../../src/openflow/flow-text';
+import { FlowModCommandName, formatFlowMod, parseFlowMod } from '../../../src/openflow/flow-text';
 import type { FlowMod } from '../../../src/openflow/types';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'flows');
@@ -77,13 +77,22 @@ function readTexts(dir: string, lines: string[]): Map<number, string> {
   return m;
 }
 
+let captures = 0;
+
 /**
  * The FLOW_MOD bytes `ovs-ofctl -O OpenFlow13 --no-names add-flows` itself sends for `file`: it is pointed at a
  * unix socket where a minimal recording peer answers HELLO and each BARRIER_REQUEST (all add-flows needs).
  * The peer only records; it is not the system under test.
  */
 async function captureOvsFlowMods(dir: string, file: string): Promise<Buffer[]> {
-  const sock = join(dir, 'capture.sock');
+  return captureOvs(dir, ['add-flows', file]);
+}
+
+/** The FLOW_MODs `ovs-ofctl --no-names -O OpenFlow13 [--strict] VERB unix:SOCK ARGS...` sends. */
+async function captureOvs(dir: string, cmd: string[]): Promise<Buffer[]> {
+  const strict = cmd[0] === '--strict' ? ['--strict'] : [];
+  const [verb, ...rest] = strict.length ? cmd.slice(1) : cmd;
+  const sock = join(dir, `capture-${++captures}.sock`);
   const got: Buffer[] = [];
   const server = createServer((c) => {
     let buf = Buffer.alloc(0);
@@ -109,8 +118,8 @@ async function captureOvsFlowMods(dir: string, file: string): Promise<Buffer[]> 
   await new Promise<void>((res) => server.listen(sock, res));
   try {
     await new Promise<void>((res, rej) =>
-      execFile('ovs-ofctl', ['--no-names', '-O', 'OpenFlow13', 'add-flows', `unix:${sock}`, file], { timeout: 60000 }, (err, _o, stderr) =>
-        err ? rej(new Error(`ovs-ofctl add-flows: ${stderr}`)) : res(),
+      execFile('ovs-ofctl', ['--no-names', '-O', 'OpenFlow13', ...strict, verb!, `unix:${sock}`, ...rest], { timeout: 60000 }, (err, _o, stderr) =>
+        err ? rej(new Error(`ovs-ofctl ${verb}: ${stderr}`)) : res(),
       ),
     );
   } finally {
@@ -221,6 +230,22 @@ describe('flow text and FLOW_MOD encoding agree with Open vSwitch', () => {
       if (!ours.equals(b) && !known.has(flows[i]!.text)) diffs.push(`${flows[i]!.text}\n  ovs:  ${b.toString('hex')}\n  ours: ${ours.toString('hex')}`);
     });
     expect(diffs).toEqual([]);
+  });
+
+  it('modify and delete commands encode like ovs-ofctl mod-flows / del-flows', async () => {
+    const cases: [string[], string, FlowModCommandName][] = [
+      [['mod-flows', 'ip,actions=output:3'], 'ip,actions=output:3', 'modify'],
+      [['--strict', 'mod-flows', 'priority=5,ip,actions=output:3'], 'priority=5,ip,actions=output:3', 'modify_strict'],
+      [['del-flows', 'ip'], 'ip', 'delete'],
+      [['--strict', 'del-flows', 'priority=5,ip'], 'priority=5,ip', 'delete_strict'],
+      [['del-flows', 'cookie=0x5/0xff,out_port=3'], 'cookie=0x5/0xff,out_port=3', 'delete'],
+      [['del-flows', 'table=3,tcp,tp_dst=80'], 'table=3,tcp,tp_dst=80', 'delete'],
+    ];
+    for (const [cmd, text, command] of cases) {
+      const [theirs] = await captureOvs(dir, cmd);
+      const ours = encodeMessage({ ...parseFlowMod(text, { command }), xid: theirs!.readUInt32BE(4) });
+      expect(`${cmd.join(' ')} ${ours.toString('hex')}`).toBe(`${cmd.join(' ')} ${theirs!.toString('hex')}`);
+    }
   });
 
   it('the comparison can fail: a changed flow reads differently', () => {
