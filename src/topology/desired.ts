@@ -86,6 +86,8 @@ export interface DesiredBridge {
   readonly stpEnable: boolean;
   readonly otherConfig: Readonly<Record<string, string>>;
   readonly ports: readonly DesiredPort[];
+  /** `mtu_request` of the bridge's own internal interface (classic mode: obr0 is a member of kbr0). */
+  readonly localMtu?: number;
 }
 
 /** Host-side settings (neither OVSDB nor OpenFlow), applied by a {@link HostNetwork} adapter. */
@@ -96,8 +98,13 @@ export interface HostNetworkSpec {
   readonly gatewayAddress: string;
   /** The cluster CIDR, routed on-link via the gateway device. */
   readonly clusterRoute: string;
-  /** MTU of the gateway device (and of pod interfaces). */
-  readonly mtu: number;
+  /**
+   * MTU the adapter sets on the gateway device, where OVSDB cannot: classic mode's Linux bridge kbr0. In routed
+   * mode it is undefined: obr0-gw is an OVS internal port and gets its MTU from Interface `mtu_request`
+   * (and so does obr0 itself in classic mode). Pod interfaces are the pod creator's (CNI plugin's) job: give
+   * them {@link NodeDesiredState.podMtu}.
+   */
+  readonly mtu?: number;
   /**
    * Classic mode: the node kernel forwards between its pods' subnet and the rest of the cluster (pods that
    * use the gateway as default route), so IPv4 forwarding must be on.
@@ -277,13 +284,13 @@ export function computeNodeDesired(state: TopologyState, nodeName: string): Node
     // 802.1D timers at their minimums so that a classic lab converges in seconds rather than 30 s.
     otherConfig: classic ? { 'stp-forward-delay': '4', 'stp-max-age': '6', 'stp-hello-time': '1' } : {},
     ports,
+    ...(classic ? { localMtu: mtu } : {}),
   };
   const host: HostNetworkSpec = {
     gatewayDevice: classic ? CLASSIC_LINUX_BRIDGE : GATEWAY_PORT,
     gatewayAddress: `${gwIp}/${cidr.prefix}`,
     clusterRoute: cluster.clusterCidr,
-    mtu,
-    ...(classic ? { ipForward: true, linuxBridge: { name: CLASSIC_LINUX_BRIDGE, member: OVERLAY_BRIDGE } } : {}),
+    ...(classic ? { mtu, ipForward: true, linuxBridge: { name: CLASSIC_LINUX_BRIDGE, member: OVERLAY_BRIDGE } } : {}),
   };
 
   let flows: OverlayFlow[];

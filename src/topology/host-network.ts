@@ -1,6 +1,7 @@
 /**
  * Host-side network settings that are neither OVSDB nor OpenFlow: the gateway address, the route for the
- * cluster CIDR, MTUs, and (classic mode) the Linux bridge. Pluggable: the reconciler only sees
+ * cluster CIDR, the Linux bridge's MTU and (classic mode) the Linux bridge. (OVS ports' MTUs go through OVSDB
+ * `mtu_request`; pod interfaces' MTU is the pod creator's job.) Pluggable: the reconciler only sees
  * {@link HostNetwork}; the default {@link IprouteHostNetwork} runs iproute2.
  */
 import { execFile } from 'node:child_process';
@@ -93,7 +94,8 @@ export class IprouteHostNetwork implements HostNetwork {
       );
       if (!have) await this.ip(node, ['link', 'add', br, 'type', 'bridge']);
       await this.waitForDevice(node, spec.linuxBridge.member);
-      await this.ip(node, ['link', 'set', spec.linuxBridge.member, 'mtu', String(spec.mtu), 'master', br, 'up']);
+      // The member's MTU comes from OVSDB (obr0's Interface mtu_request), set before this runs.
+      await this.ip(node, ['link', 'set', spec.linuxBridge.member, 'master', br, 'up']);
     } else await this.waitForDevice(node, spec.gatewayDevice);
     if (spec.ipForward) {
       // sysctl net.ipv4.ip_forward=1 in the node's namespace (iproute2 has no verb for it; `ip netns exec`).
@@ -105,7 +107,7 @@ export class IprouteHostNetwork implements HostNetwork {
         throw new HostNetworkError(node, 'sysctl -w net.ipv4.ip_forward=1', (e as { stderr?: string }).stderr ?? (e as Error).message);
       }
     }
-    await this.ip(node, ['link', 'set', spec.gatewayDevice, 'mtu', String(spec.mtu), 'up']);
+    await this.ip(node, ['link', 'set', spec.gatewayDevice, ...(spec.mtu !== undefined ? ['mtu', String(spec.mtu)] : []), 'up']);
     await this.ip(node, ['addr', 'replace', spec.gatewayAddress, 'dev', spec.gatewayDevice]);
     await this.ip(node, ['route', 'replace', spec.clusterRoute, 'dev', spec.gatewayDevice, 'src', spec.gatewayAddress.split('/')[0]]);
   }

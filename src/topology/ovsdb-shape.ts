@@ -82,7 +82,11 @@ export async function applyBridgeShape(
     };
     if (!br) {
       txn.verifyWhere('Bridge', [where.eq('name', want.name)], ['name'], []);
-      const li = txn.insert('Interface', { name: want.name, type: 'internal' });
+      const li = txn.insert('Interface', {
+        name: want.name,
+        type: 'internal',
+        ...(want.localMtu !== undefined ? { mtu_request: want.localMtu } : {}),
+      });
       const lp = txn.insert('Port', { name: want.name, interfaces: [li.uuidName] });
       for (const p of want.ports) addPort(p);
       const b = txn.insert('Bridge', {
@@ -139,6 +143,13 @@ export async function applyBridgeShape(
         if (p.mac !== undefined && iface.mac_in_use !== p.mac) iu.mac = p.mac;
         if (Object.keys(iu).length) {
           txn.update('Interface', [where.uuid(iface._uuid)], iu);
+          sent = true;
+        }
+      }
+      if (want.localMtu !== undefined) {
+        const local = snap.lookup('Interface', { name: want.name });
+        if (local && num(local.mtu_request) !== want.localMtu) {
+          txn.update('Interface', [where.uuid(local._uuid)], { mtu_request: want.localMtu });
           sent = true;
         }
       }

@@ -76,6 +76,9 @@ describe('classic overlay (kbr0, full mesh GRE, STP; 3 nodes x 2 pods)', () => {
     const ports = (await run('ovs-vsctl', [`--db=${db}`, 'list-ports', 'obr0'])).stdout.split('\n').filter(Boolean);
     expect(ports.sort()).toEqual(['gre-ac1fff02', 'gre-ac1fff03']);
     expect((await run('ovs-vsctl', [`--db=${db}`, 'get', 'bridge', 'obr0', 'stp_enable'])).stdout.trim()).toBe('true');
+    // obr0 (a kbr0 member) gets the pod MTU over OVSDB; kbr0 via the host adapter
+    expect((await run('ovs-vsctl', [`--db=${db}`, 'get', 'interface', 'obr0', 'mtu_request'])).stdout.trim()).toBe(String(lab.state.podMtu));
+    expect((await run('ip', ['-n', lab.state.nodes[0].netns, '-o', 'link', 'show', 'kbr0'])).stdout).toContain(` mtu ${lab.state.podMtu} `);
     // STP (forward delay 4 s at the minimum timers) must put the ports into forwarding before traffic flows:
     // await the port states ovs-vswitchd publishes in OVSDB (Port status:stp_state), then ping once.
     const t0 = Date.now();

@@ -59,6 +59,18 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
       (e: { stderr: string }) => e.stderr,
     );
     expect(over).toMatch(/message too long|mtu/i);
+    // the gateway port's MTU was set by the library over OVSDB (Interface mtu_request) and applied by OVS
+    const n1 = lab.state.nodes[0];
+    const { stdout } = await run('ovs-vsctl', [`--db=${n1.dbEndpoint}`, 'get', 'interface', 'obr0-gw', 'mtu_request', 'mtu']);
+    expect(stdout.split('\n').slice(0, 2)).toEqual([String(lab.state.podMtu), String(lab.state.podMtu)]);
+    expect((await run('ip', ['-n', n1.netns, '-o', 'link', 'show', 'obr0-gw'])).stdout).toContain(` mtu ${lab.state.podMtu} `);
+    // node-to-pod through the gateway: exactly the MTU crosses, one byte more does not
+    expect(await lab.ping(n1.netns, b.ip, { size: payload, dontFragment: true, attempts: 3 })).toBe(true);
+    const overGw = await run('ip', ['netns', 'exec', n1.netns, 'ping', '-n', '-c', '1', '-W', '1', '-M', 'do', '-s', String(payload + 1), b.ip]).then(
+      () => 'ok',
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(overGw).toMatch(/message too long|mtu/i);
   });
 
   it('audit: a deleted or altered flow of ours is repaired within one audit period; a foreign flow stays', async () => {

@@ -58,7 +58,9 @@ describe('desired state (routed)', () => {
       { name: GATEWAY_PORT, type: 'internal', ofport: OverlayPort.gateway, mac: d.gatewayMac, mtu: 1458 },
     ]);
     expect(d.gatewayIp).toBe('10.244.0.17');
-    expect(d.host).toEqual({ gatewayDevice: GATEWAY_PORT, gatewayAddress: '10.244.0.17/28', clusterRoute: '10.244.0.0/16', mtu: 1458 });
+    // the gateway's MTU goes through OVSDB (mtu_request above), so the host adapter sets none
+    expect(d.host).toEqual({ gatewayDevice: GATEWAY_PORT, gatewayAddress: '10.244.0.17/28', clusterRoute: '10.244.0.0/16' });
+    expect(d.bridge.localMtu).toBeUndefined();
   });
 
   it('MTU = underlay - 42 (GRE) or - 50 (VxLAN)', () => {
@@ -182,6 +184,7 @@ describe('desired state (classic)', () => {
       { name: 'vxlan-ac1f0003', type: 'vxlan', options: { remote_ip: '172.31.0.3' } },
     ]);
     expect(d.host).toMatchObject({ gatewayDevice: 'kbr0', ipForward: true, linuxBridge: { name: 'kbr0', member: 'obr0' }, mtu: 1450 });
+    expect(d.bridge.localMtu).toBe(1450); // obr0 (a kbr0 member) gets its MTU over OVSDB
     expect(d.flows.map((f) => f.actions)).toEqual(['NORMAL']);
   });
 });
