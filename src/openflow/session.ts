@@ -616,6 +616,18 @@ export class OpenFlowSession {
   private onHello(f: Buffer, version: number, type: number): void {
     const hs = this.handshake!;
     const sock = this.sock!;
+    if (type === OFPT_ERROR && f.length >= 12 && f.readUInt16BE(8) === 0) {
+      // The peer refused our HELLO (OFPET_HELLO_FAILED); its data is an ASCII explanation (section A.4.4).
+      const text = f.subarray(12).toString('latin1').replace(/[^\x20-\x7e]/g, '');
+      this.connectionLost(
+        sock,
+        new OpenFlowRuntimeError('OFPSDN_HELLO_FAILED', `peer refused version negotiation: code ${f.readUInt16BE(10)}${text ? ` (${text})` : ''}`, {
+          ...this.ctx(),
+          peerVersion: version,
+        }),
+      );
+      return;
+    }
     if (type !== OFPT_HELLO) {
       this.connectionLost(sock, new OpenFlowRuntimeError('OFPSDN_PROTOCOL_ERROR', `expected HELLO, got message type ${type}`, this.ctx()));
       return;

@@ -120,6 +120,16 @@ describe('OpenFlowSession with a fake switch', () => {
     expect(bytes.readUInt32BE(at + 8)).toBe(0); // HELLO_FAILED / INCOMPATIBLE
   });
 
+  it('reports a peer that answers our HELLO with HELLO_FAILED', async () => {
+    const text = Buffer.from('no common version');
+    const err = Buffer.concat([Buffer.from([0x01, 0x01, 0, 12 + text.length, 0, 0, 0, 1, 0, 0, 0, 0]), text]);
+    fake.behaviour.hello = err;
+    await expect(OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false })).rejects.toMatchObject({
+      code: 'OFPSDN_HELLO_FAILED',
+      message: expect.stringContaining('no common version'),
+    });
+  });
+
   it('sends ROLE_REQUEST, SET_ASYNC and the packet-in format when asked, during the handshake', async () => {
     fake.behaviour.onMessage = (m, reply) => {
       if (m.type === 'ROLE_REQUEST') {
