@@ -48,7 +48,11 @@ export interface ReplicaTableSpec {
   columns?: readonly string[];
   /** monitor_cond conditions (default: all rows). */
   where?: readonly Condition[];
-  /** Extra lookup indexes (column lists) besides the schema's own `indexes`. */
+  /**
+   * Extra lookup indexes (column lists) besides the schema's own `indexes`; their columns must be replicated.
+   * Unlike the schema's indexes they need not be unique: {@link ReplicaSnapshot.lookup} then returns one of
+   * the matching rows and {@link ReplicaSnapshot.lookupAll} all of them.
+   */
   indexes?: readonly (readonly string[])[];
 }
 
@@ -106,10 +110,33 @@ export class OvsdbReplicaError extends OvsdbError {
   }
 }
 
+/**
+ * index key -> uuid, or the uuids of every row with that key (non-unique extra indexes). The arrays are
+ * never mutated (replaced on change), so a snapshot's shallow copy of the map stays valid.
+ */
+type IndexMap = Map<string, string | readonly string[]>;
+
+function indexAdd(m: IndexMap, k: string, uuid: string): void {
+  const v = m.get(k);
+  if (v === undefined) m.set(k, uuid);
+  else if (typeof v === 'string') {
+    if (v !== uuid) m.set(k, [v, uuid]);
+  } else if (!v.includes(uuid)) m.set(k, [...v, uuid]);
+}
+
+function indexRemove(m: IndexMap, k: string, uuid: string): void {
+  const v = m.get(k);
+  if (v === uuid) m.delete(k);
+  else if (v !== undefined && typeof v !== 'string') {
+    const rest = v.filter((x) => x !== uuid);
+    if (rest.length !== v.length) m.set(k, rest.length === 1 ? rest[0] : rest);
+  }
+}
+
 interface TableState {
   rows: Map<string, Record<string, unknown>>;
   /** index name (columns joined) -> key -> uuid */
-  indexes: Map<string, Map<string, string>>;
+  indexes: Map<string, IndexMap>;
   /** True while a snapshot shares these maps (copy before the next write). */
   shared: boolean;
 }
@@ -264,13 +291,24 @@ export class ReplicaSnapshot<D extends DbRows = DbRows> {
    * must form an index: one of the schema's `indexes` or one given in the replica options.
    */
   lookup<T extends TableName<D>>(table: T, key: Partial<D[T]>): ReplicaRow<D, T> | undefined {
+    const [first] = this.lookupUuids(table, key);
+    return first === undefined ? undefined : (this.state(table).rows.get(first) as ReplicaRow<D, T>);
+  }
+
+  /** Every row whose indexed columns equal `key` (for a non-unique extra index; see {@link lookup}). */
+  lookupAll<T extends TableName<D>>(table: T, key: Partial<D[T]>): ReplicaRow<D, T>[] {
+    const rows = this.state(table).rows;
+    return this.lookupUuids(table, key).map((u) => rows.get(u) as ReplicaRow<D, T>);
+  }
+
+  private lookupUuids(table: string, key: object): readonly string[] {
     const s = this.state(table);
     const cols = Object.keys(key);
     const info = this.info.get(table) as TableInfo;
     const ix = info.indexes.find((i) => i.length === cols.length && i.every((c) => cols.includes(c)));
     if (!ix) throw new OvsdbReplicaError('OVSDB_NO_INDEX', `no index on ${table}(${cols.join(', ')})`, { table, columns: cols });
-    const uuid = s.indexes.get(indexName(ix))?.get(indexKey(key as Record<string, unknown>, ix));
-    return uuid === undefined ? undefined : (s.rows.get(uuid) as ReplicaRow<D, T>);
+    const v = s.indexes.get(indexName(ix))?.get(indexKey(key as Record<string, unknown>, ix));
+    return v === undefined ? [] : typeof v === 'string' ? [v] : v;
   }
 
   /** Plain copy of all replicated rows: `{table: {uuid: row}}` (for comparisons and debugging). */
@@ -341,8 +379,16 @@ export class Replica<D extends DbRows = DbRows> {
       const columns = colNames.map((c) => ts.column(c));
       const defaults: Record<string, unknown> = {};
       for (const c of columns) defaults[c.name] = defaultValue(c);
+      for (const ix of spec.indexes ?? []) {
+        for (const c of ix) {
+          if (c === '_uuid') continue;
+          ts.column(c);
+          if (!colNames.includes(c))
+            throw new OvsdbReplicaError('OVSDB_NO_INDEX', `index column ${name}.${c} is not replicated`, { table: name, column: c, index: [...ix] });
+        }
+      }
+      // The schema's indexes whose columns are all replicated, then the extra ones.
       const indexes = [...ts.indexes, ...(spec.indexes ?? [])].filter((ix) => ix.every((c) => c === '_uuid' || colNames.includes(c)));
-      for (const ix of spec.indexes ?? []) for (const c of ix) ts.column(c);
       r.info.set(name, { schema: ts, columns, defaults, indexes });
       r.tables.set(name, { rows: new Map(), indexes: new Map(indexes.map((ix) => [indexName(ix), new Map()])), shared: false });
       const req: Record<string, unknown> = { columns: colNames };
@@ -670,12 +716,9 @@ export class Replica<D extends DbRows = DbRows> {
     if (old && next && rowsEqual(old, next, info.columns)) return undefined;
     const s = this.writable(table); // copy-on-write only when something changes
     for (const ix of info.indexes) {
-      const m = s.indexes.get(indexName(ix)) as Map<string, string>;
-      if (old) {
-        const k = indexKey(old, ix);
-        if (m.get(k) === uuid) m.delete(k);
-      }
-      if (next) m.set(indexKey(next, ix), uuid);
+      const m = s.indexes.get(indexName(ix)) as IndexMap;
+      if (old) indexRemove(m, indexKey(old, ix), uuid);
+      if (next) indexAdd(m, indexKey(next, ix), uuid);
     }
     if (next) s.rows.set(uuid, next);
     else s.rows.delete(uuid);

@@ -76,6 +76,65 @@ describe('Replica against a real ovsdb-server', () => {
     expect(value.uuidName).toBe('row1');
   });
 
+  it('lookups by index: schema (unique) and extra (non-unique, multi-column) indexes follow inserts, updates, deletes', async () => {
+    await expect(
+      Replica.start<Db>(client, schema, { tables: { Interface: { columns: ['name'], indexes: [['type']] } } }),
+    ).rejects.toMatchObject({ code: 'OVSDB_NO_INDEX', context: { table: 'Interface', column: 'type' } });
+    const ix = await Replica.start<Db>(client, schema, {
+      tables: { Interface: { columns: ['name', 'type', 'ofport_request'], indexes: [['type'], ['type', 'ofport_request']] } },
+    });
+    try {
+      const rand = rng(3);
+      const types = ['internal', 'gre', 'vxlan'];
+      // Interfaces without a port are garbage-collected: keep them referenced from one port each.
+      const bridge = await replica.transact((txn, snap) => {
+        const b = txn.insert('Bridge', { name: 'ixbr' });
+        txn.mutate('Open_vSwitch', [where.uuid(ovsRow(snap)._uuid)], [mutate.insert('bridges', [b.uuidName])]);
+      });
+      expect(bridge.attempts).toBe(1);
+      const check = () => {
+        const snap = ix.snapshot();
+        const rows = [...snap.rows('Interface').values()];
+        for (const t of types) {
+          const want = rows.filter((r) => r.type === t).map((r) => r._uuid).sort();
+          expect(snap.lookupAll('Interface', { type: t }).map((r) => r._uuid).sort()).toEqual(want);
+          const one = snap.lookup('Interface', { type: t });
+          if (want.length === 0) expect(one).toBeUndefined();
+          else expect(want).toContain(one?._uuid);
+          for (const o of [null, 1, 2]) {
+            const w2 = rows.filter((r) => r.type === t && r.ofport_request === o).map((r) => r._uuid).sort();
+            expect(snap.lookupAll('Interface', { type: t, ofport_request: o }).map((r) => r._uuid).sort()).toEqual(w2);
+          }
+        }
+        for (const r of rows) expect(snap.lookup('Interface', { name: r.name })?._uuid).toBe(r._uuid);
+      };
+      for (let i = 0; i < 60; i++) {
+        await replica.transact((txn, snap) => {
+          const br = snap.lookup('Bridge', { name: 'ixbr' })!;
+          const mine = [...snap.rows('Interface').values()].filter((r) => r.name.startsWith('ix'));
+          const r = rand();
+          if (mine.length < 4 || r < 0.4) {
+            const name = `ix${i}`;
+            const iface = txn.insert('Interface', { name, type: types[i % 3], ofport_request: i % 3 === 0 ? null : 1 + (i % 2) });
+            const port = txn.insert('Port', { name, interfaces: [iface.uuidName] });
+            txn.mutate('Bridge', [where.uuid(br._uuid)], [mutate.insert('ports', [port.uuidName])]);
+          } else if (r < 0.7) {
+            const victim = mine[Math.floor(rand() * mine.length)];
+            txn.update('Interface', [where.uuid(victim._uuid)], { type: types[Math.floor(rand() * 3)], ofport_request: rand() < 0.5 ? null : 2 });
+          } else {
+            const victim = mine[Math.floor(rand() * mine.length)];
+            const port = snap.lookup('Port', { name: victim.name })!;
+            txn.mutate('Bridge', [where.uuid(br._uuid)], [mutate.delete('ports', [port._uuid])]);
+          }
+        });
+        check();
+      }
+      expect(ix.snapshot().lookupAll('Interface', { type: 'gre' }).length).toBeGreaterThan(1);
+    } finally {
+      await ix.close();
+    }
+  });
+
   it('snapshots are immutable: later updates do not change an earlier snapshot; state$ emits them', async () => {
     const states: ReplicaSnapshot<Db>[] = [];
     const sub = replica.state$.subscribe((s) => states.push(s));
@@ -140,7 +199,7 @@ describe('Replica against a real ovsdb-server', () => {
             return;
           }
           const p = pick(ports);
-          txn.update('Port', [where.uuid(p._uuid)], { trunks: rand() < 0.5 ? [] : [1, 2, i % 4096], tag: rand() < 0.5 ? null : 5 });
+          txn.update('Port', [where.uuid(p._uuid)], { trunks: rand() < 0.5 ? [] : [1, 2, 3 + (i % 4000)], tag: rand() < 0.5 ? null : 5 });
           const ifs = [...snap.rows('Interface').values()];
           txn.update('Interface', [where.uuid(pick(ifs)._uuid)], {
             ofport_request: rand() < 0.5 ? null : 1 + (i % 100),
