@@ -4,7 +4,7 @@ import { firstValueFrom, filter } from 'rxjs';
 import { OvsInstance } from '../../../src/lab/ovs-instance';
 import { OpenFlowSession, OpenFlowBundleError } from '../../../src/openflow/session';
 import { OpenFlowRequestError, OpenFlowRuntimeError } from '../../../src/openflow/runtime-errors';
-import { flowMod, OFPFC_DELETE, OFPFC_MODIFY_STRICT, OFPGT_ALL, OFPGC_ADD, OFPMC_ADD, OFPMF_BURST, OFPMF_KBPS, OFPTT_ALL } from '../../../src/openflow/types';
+import { flowMod, OFPFC_DELETE, OFPFC_MODIFY_STRICT, OFPGT_ALL, OFPGC_ADD, OFPMC_ADD, OFPFF_SEND_FLOW_REM, OFPMF_BURST, OFPMF_KBPS, OFPTT_ALL } from '../../../src/openflow/types';
 import type { Instruction } from '../../../src/openflow/instructions';
 
 const output = (port: number): Instruction[] => [{ type: 'apply_actions', actions: [{ type: 'output', port, maxLen: 0 }] }];
@@ -95,6 +95,21 @@ describe('OpenFlowSession against ovs-vswitchd (unix mgmt socket)', () => {
     await s.flowMod(flowMod({ command: OFPFC_DELETE, tableId: OFPTT_ALL }));
     expect(await s.dumpFlows()).toEqual([]);
     expect(await ofctlFlows()).toEqual([]);
+  });
+
+  it('streams PORT_STATUS for a new port and FLOW_REMOVED for an expired flow', async () => {
+    const port = firstValueFrom(s.portStatus$.pipe(filter((p) => p.desc.name === 'p9')));
+    await ovs.vsctl('add-port', 'br0', 'p9', '--', 'set', 'interface', 'p9', 'type=internal');
+    const ps = await port;
+    expect(ps.reason).toBe(0); // OFPPR_ADD
+    expect(ps.desc.portNo).toBeGreaterThan(0);
+    await ovs.vsctl('del-port', 'br0', 'p9');
+
+    const removed = firstValueFrom(s.flowRemoved$);
+    await s.flowMod(flowMod({ priority: 33, hardTimeout: 1, flags: OFPFF_SEND_FLOW_REM, cookie: 0x77n, match: ipDst(77), instructions: output(1) }));
+    const fr = await removed;
+    expect(fr).toMatchObject({ priority: 33, cookie: 0x77n, reason: 1 /* OFPRR_HARD_TIMEOUT */, hardTimeout: 1 });
+    expect(fr.match.find((e) => e.field === 'ipv4_dst')!.value).toBe((10 << 24) | 77);
   });
 
   it('rejects a bad request with the switch error naming type/code and carrying the request', async () => {
