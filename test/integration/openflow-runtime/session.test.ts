@@ -223,7 +223,7 @@ describe('OpenFlowSession against ovs-vswitchd (unix mgmt socket)', () => {
     expect(echo.data.toString()).toBe('again');
   });
 
-  it('notices an ovs-vswitchd restart, fails pending requests, reconnects and tells the user', async () => {
+  it('notices an ovs-vswitchd restart, refuses requests while down, reconnects and tells the user', async () => {
     const epoch = s.epoch;
     const down = firstValueFrom(s.state$.pipe(filter((e) => e.state === 'down')));
     const up = firstValueFrom(s.up$);
