@@ -12,6 +12,7 @@ import { encodeInstructions, Instruction } from './instructions';
 import { encodeOxms, Match, MatchEntry } from './match';
 import { oxmFieldByName, oxmValueFromBigInt, oxmValueToBigInt } from './oxm';
 import { encodeMessage } from './dispatch';
+import { parseFlowMod } from './flow-text';
 import { OpenFlowRuntimeError } from './runtime-errors';
 import type { OpenFlowSession } from './session';
 import {
@@ -334,22 +335,42 @@ export function diffFlows(
 }
 
 /**
+ * A desired flow from Open vSwitch flow text (`table=0,priority=10,ip,actions=output:1`); without a (non-zero)
+ * `cookie=` in the text it gets `defaultCookie`.
+ */
+export function desiredFromText(text: string, defaultCookie: bigint): OpenFlowDesiredFlow {
+  const fm = parseFlowMod(text);
+  return {
+    tableId: fm.tableId,
+    priority: fm.priority,
+    match: fm.match,
+    instructions: fm.instructions,
+    idleTimeout: fm.idleTimeout,
+    hardTimeout: fm.hardTimeout,
+    flags: fm.flags,
+    cookie: fm.cookie !== 0n ? fm.cookie : defaultCookie,
+  };
+}
+
+/**
  * Brings the flows in the cookie space `opts.cookie/opts.mask` (and the groups in `opts.groups` /
  * `opts.ownsGroup`) on the switch to `desired`: dumps them (multipart flow stats filtered by cookie/mask, group
  * descriptions), computes the difference with {@link diffFlows}, and applies only that, as one atomic bundle.
- * When nothing differs nothing is sent, so a second run leaves durations and counters untouched.
+ * When nothing differs nothing is sent, so a second run leaves durations and counters untouched. Desired
+ * flows may be given as flow text ({@link desiredFromText}).
  */
 export async function syncFlows(
   session: OpenFlowSession,
-  desired: readonly OpenFlowDesiredFlow[],
+  desired: readonly (OpenFlowDesiredFlow | string)[],
   opts: SyncFlowsOptions,
 ): Promise<SyncFlowsResult> {
   const mask = opts.mask ?? ALL_ONES;
+  const want = desired.map((d) => (typeof d === 'string' ? desiredFromText(d, opts.cookie) : d));
   const [actual, groups] = await Promise.all([
     session.dumpFlows({ cookie: opts.cookie & mask, cookieMask: mask }),
     opts.groups?.length || opts.ownsGroup ? session.dumpGroups() : Promise.resolve([] as GroupDesc[]),
   ]);
-  const res = diffFlows(actual, desired, opts, groups);
+  const res = diffFlows(actual, want, opts, groups);
   if (opts.dryRun || res.messages.length === 0) return res;
   if (opts.bundle === false) await session.sendBatch(res.messages, { timeoutMs: opts.timeoutMs });
   else await session.bundle(res.messages, { atomic: true, ordered: true, timeoutMs: opts.timeoutMs });

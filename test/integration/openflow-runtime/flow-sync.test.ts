@@ -204,6 +204,14 @@ describe('syncFlows against ovs-vswitchd', () => {
     expect(accepted).toBeGreaterThan(lines.length * 0.9);
   }, 60_000);
 
+  it('accepts desired flows as flow text', async () => {
+    const text = ['table=0,priority=60,tcp,tp_dst=80,actions=output:3', 'table=0,priority=60,udp,actions=drop'];
+    expect(await syncFlows(s, text, { cookie: 0x99n })).toMatchObject({ added: 2 });
+    expect(await syncFlows(s, text, { cookie: 0x99n })).toMatchObject({ added: 0, unchanged: 2, messages: [] });
+    expect((await ovs.ofctl('dump-flows', 'br0', '--no-stats')).stdout).toContain('cookie=0x99, priority=60,tcp,tp_dst=80 actions=output:3');
+    await syncFlows(s, [], { cookie: 0x99n });
+  });
+
   it('refuses desired flows outside the cookie space', async () => {
     await expect(
       syncFlows(s, [{ match: [], instructions: [], cookie: 5n }], { cookie: COOKIE, mask: MASK }),
