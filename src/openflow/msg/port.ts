@@ -20,7 +20,7 @@ import { OFP_PORT_LEN, decodePort, encodePort, macToString, parseFixed, portName
 import { expectEnd } from './switch';
 import { formatDuration } from './flow';
 
-const PORT_REASONS = ['ADD', 'DELETE', 'MODIFY'];
+const PORT_REASONS = ['ADD', 'DEL', 'MOD'];
 
 const CONFIG_BITS: [number, string][] = [
   [1, 'PORT_DOWN'],
