@@ -299,12 +299,31 @@ function encodeAsync(w: Writer, m: AsyncConfig): void {
   w.u32(m.flowRemovedMask[0]).u32(m.flowRemovedMask[1]);
 }
 
+const ASYNC_NAMES: [string, string[]][] = [
+  ['PACKET_IN', ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out']],
+  ['PORT_STATUS', ['add', 'delete', 'modify']],
+  ['FLOW_REMOVED', ['idle', 'hard', 'delete', 'group_delete', 'meter_delete', 'eviction']],
+];
+
+/**
+ * Like ofputil_format_set_async_config (lib/ofp-monitor.c), on one line: per role (primary = master/equal,
+ * secondary = slave) the reasons enabled for each asynchronous message; OpenFlow 1.3 has no ROLE_STATUS,
+ * TABLE_STATUS or REQUESTFORWARD masks, so those are "(off)" as OVS prints them.
+ */
 function formatAsync(m: AsyncConfig): string {
-  return (
-    `packet_in=${hx(m.packetInMask[0])}/${hx(m.packetInMask[1])}` +
-    ` port_status=${hx(m.portStatusMask[0])}/${hx(m.portStatusMask[1])}` +
-    ` flow_removed=${hx(m.flowRemovedMask[0])}/${hx(m.flowRemovedMask[1])}`
-  );
+  const masks = [m.packetInMask, m.portStatusMask, m.flowRemovedMask];
+  return ['primary', 'secondary']
+    .map((role, i) => {
+      const parts = ASYNC_NAMES.map(([msg, names], j) => {
+        const mask = masks[j]![i]!;
+        const on = names.filter((_, bit) => mask & (1 << bit));
+        const extra = mask & ~((1 << names.length) - 1);
+        if (extra) on.push(hx(extra));
+        return `${msg}: ${on.length ? on.join(' ') : '(off)'}`;
+      });
+      return `${role}: ${parts.join(' ')} ROLE_STATUS: (off) TABLE_STATUS: (off) REQUESTFORWARD: (off)`;
+    })
+    .join(' ');
 }
 
 export const getAsyncRequestCodec = codec<import('../types').GetAsyncRequest>({

@@ -36,8 +36,6 @@ function kind(m: OfpMessage): string {
  * tables, "ditto" runs of table stats, table/group features blocks), or which OVS decodes but we keep opaque.
  */
 const NOT_COMPARED = new Set([
-  'SET_ASYNC',
-  'GET_ASYNC_REPLY',
   'MULTIPART_REPLY:TABLE',
   'MULTIPART_REPLY:TABLE_FEATURES',
   'MULTIPART_REPLY:GROUP_FEATURES',
