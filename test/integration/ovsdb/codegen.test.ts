@@ -107,7 +107,8 @@ describe('ovs-sdn ovsdb codegen', () => {
       try {
         expect(await client.listDbs()).toContain('Local_Config');
         await client.transact('Local_Config', [{ op: 'insert', table: 'Config', row: {} }]);
-        const r = await Replica.start(client, gen.localConfigSchema(), { tables: { Config: true, Connection: true } });
+        type LocalDb = { Config: Record<string, unknown>; Connection: Record<string, unknown> };
+        const r = await Replica.start<LocalDb>(client, gen.localConfigSchema(), { tables: { Config: true, Connection: true } });
         const [cfg] = r.snapshot().rows('Config').keys();
         await prog.build(cfg).execute(client);
         expect(r.snapshot().lookup('Connection', { target: 'ptcp:6641' })).toMatchObject({ max_backoff: 2000, read_only: true, inactivity_probe: null });
