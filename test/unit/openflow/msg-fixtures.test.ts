@@ -39,9 +39,7 @@ const NOT_COMPARED = new Set([
   'MULTIPART_REPLY:TABLE',
   'MULTIPART_REPLY:TABLE_FEATURES',
   'MULTIPART_REPLY:GROUP_FEATURES',
-  'MULTIPART_REQUEST:UNKNOWN',
   'EXPERIMENTER',
-  'QUEUE_GET_CONFIG_REPLY',
 ]);
 /** Kinds where OVS adds a dissection of the packet (or continuation details) after the first line. */
 const FIRST_LINE_ONLY = new Set(['PACKET_IN', 'PACKET_OUT', 'NXT_PACKET_IN2', 'NXT_RESUME', 'ECHO_REQUEST', 'ECHO_REPLY', 'ERROR']);
