@@ -469,10 +469,12 @@ function parseLearn(p: TextPiece): Action {
       case 'priority':
         a.priority = num(val, 16, key);
         continue;
-      case 'cookie':
-        a.cookie = BigInt(num(val, 53, key));
-        if (/^0x/i.test(val.text)) a.cookie = BigInt(val.text);
+      case 'cookie': {
+        const c = parseIntegerText(val.text);
+        if (c === undefined || c >= 1n << 64n) throw textError(`cookie: '${val.text}' is not a 64-bit number`, val.col);
+        a.cookie = c;
         continue;
+      }
       case 'send_flow_rem':
         a.flags |= 1;
         continue;
@@ -584,8 +586,8 @@ function parseController(p: TextPiece): Action {
           break;
         case 'reason': {
           const i = REASONS.indexOf(val.text);
-          if (i < 0) throw textError(`unknown controller reason '${val.text}'`, val.col);
-          c.reason = i;
+          c.reason = i >= 0 ? i : /^\d+$/.test(val.text) ? num(val, 8, 'reason') : -1;
+          if (c.reason < 0) throw textError(`unknown controller reason '${val.text}'`, val.col);
           break;
         }
         case 'userdata':
@@ -789,8 +791,10 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
     case 'multipath': {
       const a = splitTop(args(p, 'multipath'));
       if (a.length !== 6) throw textError('multipath needs 6 arguments', p.col);
-      const fields = MP_FIELDS.indexOf(a[0]!.text);
-      const alg = MP_ALGS.indexOf(a[2]!.text);
+      // Names as OVS prints them, or the raw numbers we print for values OVS has no name for.
+      const byName = (names: string[], t: TextPiece): number => (names.includes(t.text) ? names.indexOf(t.text) : /^\d+$/.test(t.text) ? num(t, 16, 'multipath') : -1);
+      const fields = byName(MP_FIELDS, a[0]!);
+      const alg = byName(MP_ALGS, a[2]!);
       if (fields < 0) throw textError(`unknown multipath fields '${a[0]!.text}'`, a[0]!.col);
       if (alg < 0) throw textError(`unknown multipath algorithm '${a[2]!.text}'`, a[2]!.col);
       const nLinks = num(a[3]!, 16, 'n_links');

@@ -464,6 +464,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       return;
     case 'sample': {
       const v2 = a.samplingPort !== undefined || a.direction !== undefined;
+      if (a.probability === 0) throw bad('OFPBAC_BAD_ARGUMENT', 'sample probability must be non-zero');
       nxStart(w, !v2 ? NXAST_SAMPLE : a.direction !== undefined && a.direction !== 0 ? NXAST_SAMPLE3 : NXAST_SAMPLE2, v2 ? 32 : 24);
       w.u16(u(a.probability, 16, 'probability')).u32(u(a.collectorSetId, 32, 'collector_set_id'));
       w.u32(u(a.obsDomainId, 32, 'obs_domain_id')).u32(u(a.obsPointId, 32, 'obs_point_id'));
@@ -807,6 +808,8 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
       const collectorSetId = r.u32();
       const obsDomainId = r.u32();
       const obsPointId = r.u32();
+      // OVS refuses a sampling probability of 0 (decode_SAMPLE2).
+      if (probability === 0) throw r.error('OFPBAC_BAD_ARGUMENT', 'sample probability 0');
       if (sub === NXAST_SAMPLE) return { type: 'sample', probability, collectorSetId, obsDomainId, obsPointId };
       const samplingPort = r.u16();
       const direction = r.u8();

@@ -346,7 +346,7 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
         const vm = Number(m & 0x1fffn);
         if (vm === 0x1fff) put('vlan_vid', { field: 'vlan_vid', value: vid }, tok.col);
         else if (vm) put('vlan_vid', { field: 'vlan_vid', value: vid, mask: vm }, tok.col);
-        if (vid && m & 0xe000n) put('vlan_pcp', { field: 'vlan_pcp', value: Number((v >> 13n) & 7n) }, tok.col);
+        if (vid & 0x1000 && m & 0xe000n) put('vlan_pcp', { field: 'vlan_pcp', value: Number((v >> 13n) & 7n) }, tok.col);
         continue;
       }
       case 'nw_tos': {

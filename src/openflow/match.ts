@@ -240,6 +240,9 @@ export function encodeOxms(w: Writer, m: Match): void {
     if (!st.see(f)) throw entryError('OFPBMC_DUP_FIELD', `duplicate match field '${f.name}'`);
     if (!st.ok(f)) throw entryError('OFPBMC_BAD_PREREQ', `match field '${f.name}' lacks its prerequisite (${f.prereq})`);
     checkOxmValue(f, e.value);
+    if (f.kind === 'num' && (e.value as number) > f.maxValue) {
+      throw entryError('OFPBMC_BAD_VALUE', `${f.name} value ${e.value as number} does not fit its ${f.bits} bits`);
+    }
     const masked = e.mask !== undefined;
     if (masked) {
       if (!f.maskable) throw entryError('OFPBMC_BAD_MASK', `match field '${f.name}' is not maskable`);
@@ -335,6 +338,8 @@ export function decodeOxms(r: Reader): Match {
     if (f.prereq !== 'none' && !st.ok(f)) throw r.error('OFPBMC_BAD_PREREQ', `${f.name} lacks its prerequisite (${f.prereq})`, at());
     r.pos += expBytes;
     const value = readValue(r, f);
+    // OVS (mf_is_value_valid): a value with bits beyond the field's width is OFPBMC_BAD_VALUE.
+    if (f.kind === 'num' && (value as number) > f.maxValue) throw r.error('OFPBMC_BAD_VALUE', `${f.name} value ${value as number} does not fit its ${f.bits} bits`, at());
     if (hasMask) {
       const mask = readValue(r, f);
       out.push({ field: f.name, value, mask });

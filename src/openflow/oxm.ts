@@ -95,6 +95,8 @@ export interface OxmField {
   readonly order: number;
   /** Largest value of a `num` field (2^(8*bytes) - 1). */
   readonly maxNum: number;
+  /** Largest valid value of a `num` field (2^bits - 1): vlan_pcp 7, mpls_label 2^20-1, ... */
+  readonly maxValue: number;
   /** The field's 4-byte NXM (class 0x0000/0x0001) header, when it has one (NXAST_OUTPUT_REG needs it). */
   nxmHeader: number | undefined;
 }
@@ -172,7 +174,7 @@ const DEFS: Def[] = [
   { name: 'ipv6_dst', aliases: ['OXM_OF_IPV6_DST', 'NXM_NX_IPV6_DST'], nxm: 'NXM_NX_IPV6_DST', cls: B, field: 27, bytes: 16, mask: true, pre: 'ipv6', fmt: 'ipv6' },
   { name: 'ipv6_label', aliases: ['ipv6_flabel', 'OXM_OF_IPV6_FLABEL', 'NXM_NX_IPV6_LABEL'], nxm: 'NXM_NX_IPV6_LABEL', cls: B, field: 28, bytes: 4, bits: 20, mask: true, pre: 'ipv6', fmt: 'hex' },
   { name: 'ipv6_exthdr', aliases: ['OXM_OF_IPV6_EXTHDR'], nxm: 'OXM_OF_IPV6_EXTHDR', cls: B, field: 39, bytes: 2, bits: 9, mask: true, pre: 'ipv6', fmt: 'hex' },
-  { name: 'nw_tos', aliases: ['NXM_OF_IP_TOS'], nxm: 'NXM_OF_IP_TOS', cls: N0, field: 5, bytes: 1, mask: false, pre: 'ip', fmt: 'dec' },
+  { name: 'nw_tos', text: 'NXM_OF_IP_TOS', aliases: ['NXM_OF_IP_TOS'], nxm: 'NXM_OF_IP_TOS', cls: N0, field: 5, bytes: 1, mask: false, pre: 'ip', fmt: 'dec' },
   { name: 'ip_dscp', aliases: ['OXM_OF_IP_DSCP'], nxm: 'OXM_OF_IP_DSCP', cls: B, field: 8, bytes: 1, bits: 6, mask: false, pre: 'ip', fmt: 'dec' },
   { name: 'ip_ecn', aliases: ['nw_ecn', 'OXM_OF_IP_ECN', 'NXM_NX_IP_ECN'], nxm: 'NXM_NX_IP_ECN', cls: B, field: 9, bytes: 1, bits: 2, mask: false, pre: 'ip', fmt: 'dec' },
   { name: 'nw_ttl', aliases: ['NXM_NX_IP_TTL'], nxm: 'NXM_NX_IP_TTL', cls: N1, field: 29, bytes: 1, mask: false, pre: 'ip', fmt: 'dec' },
@@ -281,6 +283,7 @@ export const OXM_FIELDS: readonly OxmField[] = DEFS.map((d, order) => {
     headerMasked: oxmHeader(d.cls, d.field, true, expBytes + 2 * d.bytes),
     order,
     maxNum: d.bytes <= 6 ? 2 ** (d.bytes * 8) - 1 : 0,
+    maxValue: d.bytes <= 6 ? 2 ** (d.bits ?? d.bytes * 8) - 1 : 0,
     nxmHeader: d.cls === N0 || d.cls === N1 ? oxmHeader(d.cls, d.field, false, d.bytes) : undefined,
   };
   return f;
@@ -604,6 +607,8 @@ export function formatFieldValue(f: OxmField, v: OxmValue, mask?: OxmValue): str
     case 'tun_flags': {
       const bits = flagBits(f.format)!;
       const x = v as number;
+      // An exact match prints as a number: "+flag" text always means a mask of the named flags.
+      if (mask === undefined) return hex(v);
       const m = mask === undefined ? 2 ** f.bits - 1 : (mask as number);
       let known = 0;
       for (const [, b] of bits) known |= b;

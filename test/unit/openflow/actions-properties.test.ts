@@ -16,8 +16,8 @@ import { Writer } from '../../../src/openflow/writer';
 
 const RUNS = 300;
 
-function valueArb(f: OxmField): fc.Arbitrary<OxmValue> {
-  if (f.kind === 'num') return fc.integer({ min: 0, max: f.maxNum });
+function valueArb(f: OxmField, mask = false): fc.Arbitrary<OxmValue> {
+  if (f.kind === 'num') return fc.integer({ min: 0, max: mask ? f.maxNum : f.maxValue });
   if (f.kind === 'big') return fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
   return fc.uint8Array({ minLength: f.bytes, maxLength: f.bytes }).map((a) => Buffer.from(a));
 }
@@ -25,7 +25,7 @@ function valueArb(f: OxmField): fc.Arbitrary<OxmValue> {
 function entryArb(f: OxmField): fc.Arbitrary<KnownMatchEntry> {
   const v = valueArb(f);
   if (!f.maskable) return v.map((value) => ({ field: f.name, value }));
-  return fc.tuple(v, fc.option(valueArb(f), { nil: undefined })).map(([value, mask]) => (mask === undefined ? { field: f.name, value } : { field: f.name, value, mask }));
+  return fc.tuple(v, fc.option(valueArb(f, true), { nil: undefined })).map(([value, mask]) => (mask === undefined ? { field: f.name, value } : { field: f.name, value, mask }));
 }
 
 // Contexts that establish prerequisites (an entry list), and the prerequisite kinds each one satisfies.
@@ -100,8 +100,8 @@ const leafActionArb: fc.Arbitrary<Action> = fc.oneof(
       if (meterId !== undefined) a.meterId = meterId;
       return a;
     }),
-  fc.record({ type: fc.constant('sample' as const), probability: u(16), collectorSetId: u(32), obsDomainId: u(32), obsPointId: u(32) }),
-  fc.record({ type: fc.constant('sample' as const), probability: u(16), collectorSetId: u(32), obsDomainId: u(32), obsPointId: u(32), samplingPort: u(16) }),
+  fc.record({ type: fc.constant('sample' as const), probability: fc.integer({ min: 1, max: 0xffff }), collectorSetId: u(32), obsDomainId: u(32), obsPointId: u(32) }),
+  fc.record({ type: fc.constant('sample' as const), probability: fc.integer({ min: 1, max: 0xffff }), collectorSetId: u(32), obsDomainId: u(32), obsPointId: u(32), samplingPort: u(16) }),
   subArb.map((src): Action => ({ type: 'stack_push', src })),
   subArb.map((dst): Action => ({ type: 'stack_pop', dst })),
   fc.integer({ min: 2, max: 64 }).chain((n) => fc.tuple(u(32), fc.integer({ min: 1, max: n })).map(([id, clause]): Action => ({ type: 'conjunction', id, clause, nClauses: n }))),
@@ -260,6 +260,62 @@ describe('round trips', () => {
     fc.assert(
       fc.property(instructionsArb, (i) => {
         expect(decodeInstructions(new Reader(encI(i)))).toEqual(i);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+// Fields OVS's text form normalises (xreg/xxreg print as regs, vlan_tci/vlan_vid as OVS's VLAN forms, nw_tos
+// as a DSCP, ip_frag to its two meaningful bits): excluded from the exact text round trip below.
+const NORMALISED = /^(x{1,2}reg\d|vlan_tci|vlan_vid|vlan_pcp|nw_tos|ip_frag)$/;
+
+function canonical(m: Match): Match {
+  // Bits outside a mask are not part of the match; text cannot carry them.
+  return m.map((e) => {
+    if (e.field === 'unknown' || e.mask === undefined) return e;
+    const v = e.value;
+    const k = e.mask;
+    const f = oxmFieldByName(e.field)!;
+    const ones = (1n << BigInt(f.bytes * 8)) - 1n;
+    const kb = typeof k === 'number' ? BigInt(k) : typeof k === 'bigint' ? k : BigInt('0x' + (k as Buffer).toString('hex'));
+    if (kb === ones) return { field: e.field, value: v }; // an all-ones mask is an exact match
+    if (typeof v === 'number') return { ...e, value: Number(BigInt(v) & BigInt(k as number)) };
+    if (typeof v === 'bigint') return { ...e, value: v & (k as bigint) };
+    return { ...e, value: Buffer.from((v as Buffer).map((x, i) => x & (k as Buffer)[i]!)) };
+  });
+}
+
+describe('flow text', () => {
+  it('formatFlowMod prints text that parseFlowMod reads back (and printing is stable after one pass)', () => {
+    fc.assert(
+      fc.property(matchArb, actionsArb, (match, actions) => {
+        const fm = parseFlowMod('actions=drop');
+        fm.match = match;
+        fm.instructions = actions.length ? [{ type: 'apply_actions', actions }] : [];
+        let t1: string;
+        try {
+          t1 = formatFlowMod(fm);
+          const t2 = formatFlowMod(parseFlowMod(t1));
+          expect(formatFlowMod(parseFlowMod(t2))).toBe(t2);
+        } catch (e) {
+          // Only a match the text form cannot hold (a register given both as regN and as part of an xreg).
+          expect(String(e)).toMatch(/given twice/);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a match prints and parses back to the same entries', () => {
+    fc.assert(
+      fc.property(matchArb, (match) => {
+        const m = canonical(match.filter((e) => !NORMALISED.test(e.field)));
+        const fm = parseFlowMod('actions=drop');
+        fm.match = m;
+        const back = parseFlowMod(formatFlowMod(fm)).match;
+        const key = (x: Match): string[] => x.map((e) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
+        expect(key(back)).toEqual(key(m));
       }),
       { numRuns: RUNS },
     );

@@ -141,6 +141,11 @@ describe('match errors (one test per code)', () => {
     // NXM and OXM headers of one field are the same field.
     expect(code(() => dec('0001 001c 80004c08 0000000000000001 00012008 0000000000000001 00000000'))).toBe('OFPBMC_DUP_FIELD');
   });
+  it('OFPBMC_BAD_VALUE: a value wider than the field (vlan_pcp 8, mpls_label 2^20)', () => {
+    expect(code(() => enc([{ field: 'vlan_vid', value: 0x1005 }, { field: 'vlan_pcp', value: 8 }]))).toBe('OFPBMC_BAD_VALUE');
+    expect(code(() => enc([{ field: 'eth_type', value: 0x8847 }, { field: 'mpls_label', value: 1 << 20 }]))).toBe('OFPBMC_BAD_VALUE');
+    expect(code(() => dec('0001000f 80000c02 1005 80000e01 08 00'))).toBe('OFPBMC_BAD_VALUE');
+  });
   it('OFPSDN_BAD_VALUE: a value of the wrong representation or range', () => {
     expect(code(() => enc([{ field: 'in_port', value: 1n }]))).toBe('OFPSDN_BAD_VALUE');
     expect(code(() => enc([{ field: 'tun_id', value: 1 }]))).toBe('OFPSDN_BAD_VALUE');
