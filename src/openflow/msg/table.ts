@@ -74,9 +74,26 @@ export const tableStatsReplyCodec = mpCodec<TableRep>({
   encode(w, b) {
     for (const s of b.stats) w.u8(s.tableId).zeros(3).u32(s.activeCount).u64(s.lookupCount).u64(s.matchedCount);
   },
-  format: (b) =>
-    b.stats.map((s) => ` table ${s.tableId}: active=${s.activeCount}, lookup=${s.lookupCount}, matched=${s.matchedCount}`).join(''),
+  format: (b) => formatTableStats(b.stats),
 });
+
+/** Like ofp-print: a table whose counters repeat the previous one's is "ditto", runs as "tables a...b: ditto". */
+function formatTableStats(stats: readonly TableStats[]): string {
+  const same = (x: TableStats, y: TableStats): boolean =>
+    x.activeCount === y.activeCount && x.lookupCount === y.lookupCount && x.matchedCount === y.matchedCount;
+  let out = '';
+  let i = 0;
+  while (i < stats.length) {
+    const s = stats[i]!;
+    out += ` table ${s.tableId}: active=${s.activeCount}, lookup=${s.lookupCount}, matched=${s.matchedCount}`;
+    let j = i + 1;
+    while (j < stats.length && same(stats[j]!, s)) j++;
+    if (j - i === 2) out += ` table ${stats[i + 1]!.tableId}: ditto`;
+    else if (j - i > 2) out += ` tables ${stats[i + 1]!.tableId}...${stats[j - 1]!.tableId}: ditto`;
+    i = j;
+  }
+  return out;
+}
 
 // ---- ofp_table_features (A.3.5.5) ----
 

@@ -32,11 +32,10 @@ function kind(m: OfpMessage): string {
 }
 
 /**
- * Kinds whose ofp-print text OVS lays out as tables or blocks we do not reproduce on one line (async-config
- * tables, "ditto" runs of table stats, table/group features blocks), or which OVS decodes but we keep opaque.
+ * Kinds whose ofp-print text OVS lays out as blocks we do not reproduce (table features, group features with
+ * action-name lists), or which OVS decodes but we keep opaque (Nicira messages we do not model).
  */
 const NOT_COMPARED = new Set([
-  'MULTIPART_REPLY:TABLE',
   'MULTIPART_REPLY:TABLE_FEATURES',
   'MULTIPART_REPLY:GROUP_FEATURES',
   'EXPERIMENTER',
