@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { OvsInstance } from '../../../src/lab/ovs-instance';
+import { run } from '../../../src/lab/process';
 import { OvsdbClient } from '../../../src/ovsdb/client';
 import { OvsdbConnectError, OvsdbEndpointError } from '../../../src/ovsdb/errors';
 import { type RootOvsdb, startRootOvsdb } from './client-root-ovsdb';
@@ -148,28 +149,42 @@ describe('passive endpoints (servers dial in)', () => {
     }
   });
 
-  it('ptcp: an ovsdb-server with an active tcp remote dials our listener; a restart yields a new session', async () => {
+  it('ptcp: two ovsdb-servers with an active tcp remote dial our listener; each is a session; a restart yields a new one', async () => {
     const mgr = await OvsdbClient.listen('ptcp:0:127.0.0.1');
     const port = mgr.listener.port!;
     expect(mgr.connectTarget).toBe(`tcp:127.0.0.1:${port}`);
     const dir = mkdtempSync(join(tmpdir(), 'ovsdb-act-'));
     let srv: RootOvsdb | undefined;
+    let srv2: RootOvsdb | undefined;
     try {
-      const first = firstValueFrom(mgr.clients);
+      const both = firstValueFrom(mgr.clients.pipe(take(2), toArray()));
       srv = await startRootOvsdb([`tcp:127.0.0.1:${port}`], [], dir);
-      const s1 = await first;
-      await expect(s1.listDbs()).resolves.toContain(DB);
+      srv2 = await startRootOvsdb([`tcp:127.0.0.1:${port}`]);
+      const sessions = await both;
+      expect(mgr.sessions).toHaveLength(2);
+      // Two different databases behind the two sessions: a row written through each session lands in one
+      // server only (checked over each server's own unix socket).
+      await Promise.all(
+        sessions.map((c, i) => c.transact(DB, [{ op: 'insert', table: 'Open_vSwitch', row: { external_ids: ['map', [['via', `s${i}`]]] } }])),
+      );
+      const via = async (ep: string) => (await run('ovs-vsctl', [`--db=${ep}`, '--no-wait', 'get', 'Open_vSwitch', '.', 'external_ids:via'])).stdout.trim();
+      const seen = [await via(srv.unixEndpoint), await via(srv2.unixEndpoint)];
+      expect([...seen].sort()).toEqual(['s0', 's1']);
+      const s1 = sessions[seen[0] === 's0' ? 0 : 1];
       const closed = firstValueFrom(s1.state$.pipe(take(2), toArray()));
-      const second = firstValueFrom(mgr.clients);
+      const again = firstValueFrom(mgr.clients);
       await srv.stop();
       expect(await closed).toEqual(['connected', 'closed']);
+      expect(mgr.sessions).toHaveLength(1);
       srv = await startRootOvsdb([`tcp:127.0.0.1:${port}`], [], dir);
-      const s2 = await second;
-      expect(s2).not.toBe(s1);
-      await expect(s2.echo(1)).resolves.toEqual([1]);
+      const s3 = await again;
+      expect(sessions).not.toContain(s3);
+      await expect(s3.echo(1)).resolves.toEqual([1]);
+      expect(mgr.sessions).toHaveLength(2);
     } finally {
       await mgr.close();
       await srv?.stop();
+      await srv2?.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
