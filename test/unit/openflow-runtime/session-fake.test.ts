@@ -6,6 +6,7 @@ import { createServer, Server, Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { firstValueFrom, filter } from 'rxjs';
 import { decodeMessage, encodeMessage } from '../../../src/openflow/dispatch';
 import { OpenFlowFramer } from '../../../src/openflow/framer';
@@ -355,6 +356,44 @@ describe('OpenFlowSession with a fake switch', () => {
     await d;
     expect(s.pendingWriteBytes).toBeLessThan(256 * 1024);
   });
+
+  it('random bytes from a switch after the handshake never crash: the session stays usable or ends with a typed error', async () => {
+    let garbage = Buffer.alloc(0);
+    fake.behaviour.onMessage = (m, reply, sock) => {
+      if (m.type === 'BARRIER_REQUEST' && fake.received.filter((x) => x.type === 'BARRIER_REQUEST').length === 1) {
+        reply({ type: 'BARRIER_REPLY', xid: m.xid });
+        sock.write(garbage);
+        return true;
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.boolean(), async (bytes, validHeader) => {
+        garbage = Buffer.from(bytes);
+        if (validHeader && garbage.length >= 8) {
+          // A well-formed header (version 4, length = all of it) around a random body: decode errors, not framing.
+          garbage[0] = 4;
+          garbage.writeUInt16BE(garbage.length, 2);
+        }
+        fake.received = [];
+        const s = await OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false });
+        const errors: unknown[] = [];
+        s.errors$.subscribe((e) => errors.push(e));
+        // A barrier after the garbage: answered if the session survived, else a typed rejection. A truncated
+        // message swallows what follows (the barrier reply): then the barrier times out.
+        const r = await s.barrier({ timeoutMs: 150 }).then(
+          () => 'ok',
+          (e: unknown) => e,
+        );
+        if (r !== 'ok') {
+          expect(r).toBeInstanceOf(OpenFlowRuntimeError);
+          expect(['OFPSDN_DISCONNECTED', 'OFPSDN_CLOSED', 'OFPSDN_PROTOCOL_ERROR', 'OFPSDN_TIMEOUT']).toContain((r as OpenFlowRuntimeError).code);
+        }
+        for (const e of errors) expect(e instanceof OpenFlowRuntimeError || e instanceof OpenFlowRequestError).toBe(true);
+        await s.close(false);
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
 
   it('reconnects with backoff after the peer drops the connection, and says so', async () => {
     const s = await connect({ reconnect: true, backoff: { initialMs: 10, maxMs: 50 } });
