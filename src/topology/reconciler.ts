@@ -12,7 +12,10 @@
  *    after a reconnect, since a restarted ovs-vswitchd recreates the gateway device).
  * 4. After the first convergence of a round, flows of older rounds are deleted (one DELETE by cookie/mask per
  *    round). The new round's flows have the same table/priority/match as the old ones, so installing them
- *    replaced the old entries in place: traffic never stops.
+ *    replaced the old entries in place: traffic never stops. This delete is a SECOND bundle, sent only after
+ *    the switch confirmed the first one's commit (the new round is installed) and only when a flow of an older
+ *    round is still there (one the new round did not replace). So the first pass of a restarted controller
+ *    may send two bundles to a node; every later pass (change batch, reconnect, audit) sends at most one.
  *
  * Flows with a foreign cookie (any top byte other than ours) are never dumped as ours, modified or deleted.
  */

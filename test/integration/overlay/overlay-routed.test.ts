@@ -6,7 +6,9 @@
 import { firstValueFrom, filter } from 'rxjs';
 import { Lab } from '../../../src/lab/lab';
 import { run } from '../../../src/lab/process';
-import { CookieCategory, learnedCookie, parseOverlayCookie } from '../../../src/topology/cookies';
+import { CookieCategory, learnedCookie, parseOverlayCookie, roundCookieMask } from '../../../src/topology/cookies';
+import { OpenFlowSession } from '../../../src/openflow/session';
+import type { FlowMod } from '../../../src/openflow/types';
 import { TopologyError } from '../../../src/topology/model';
 import type { NodeConvergence } from '../../../src/topology/reconciler';
 import { continuousPing, dumpFlows, pingMatrix, receiverSees, startOverlay } from './helpers';
@@ -226,15 +228,33 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     const oldRound = ov.rec.round('node1');
     const mgmt = lab.state.nodes[0].openflowEndpoint.slice(5);
     const stale = (0xa5n << 56n) | (BigInt(oldRound) << 40n) | (2n << 32n) | 0xdeadn;
-    await run('ovs-ofctl', ['-O', 'OpenFlow13', 'add-flow', mgmt, `table=30,priority=150,cookie=0x${stale.toString(16)},ip,nw_dst=10.244.200.0/24,actions=drop`]);
     const pinger = continuousPing(lab.state.nodes[0].pods[0].netns, lab.state.nodes[2].pods[1].ip, 75);
     const pinger2 = continuousPing(lab.state.nodes[1].netns, lab.state.nodes[0].pods[1].ip, 75);
     await new Promise((r) => setTimeout(r, 300)); // let the pings run against the old controller's flows
     await ov.stop();
+    // A stale flow of the old round that the new round does not replace (planted after the old controller
+    // stopped, so that no audit of the old controller removes it first).
+    await run('ovs-ofctl', ['-O', 'OpenFlow13', 'add-flow', mgmt, `table=30,priority=150,cookie=0x${stale.toString(16)},ip,nw_dst=10.244.200.0/24,actions=drop`]);
+    // Watch what the new controller sends: on node1 the first pass is TWO bundles -- (1) the new round's flows
+    // (same matches: the old entries are replaced in place), committed, and only then (2) one delete of the old
+    // round by cookie/mask. On a node where every old entry was replaced in place, nothing of the old round is
+    // left and the second bundle is not needed.
+    const bundles = jest.spyOn(OpenFlowSession.prototype, 'bundle');
     const t0 = Date.now();
-    ov = startOverlay(lab);
+    ov = startOverlay(lab, { auditIntervalMs: 0 });
     await ov.rec.whenConverged(20_000);
     const ms = Date.now() - t0;
+    const mine = bundles.mock.calls.filter((_, i) => bundles.mock.contexts[i] === ov.rec.session('node1')).map((c) => c[0] as FlowMod[]);
+    const node2 = bundles.mock.calls.filter((_, i) => bundles.mock.contexts[i] === ov.rec.session('node2'));
+    bundles.mockRestore();
+    expect(node2).toHaveLength(1);
+    expect(mine).toHaveLength(2);
+    const newRound = oldRound + 1;
+    expect(mine[0].length).toBeGreaterThan(10);
+    expect(mine[0].every((m) => m.command !== 3 && parseOverlayCookie(m.cookie).round === newRound)).toBe(true);
+    expect(mine[1]).toEqual([
+      expect.objectContaining({ command: 3, tableId: 0xff, cookie: roundCookieMask(oldRound).cookie, cookieMask: roundCookieMask(oldRound).mask }),
+    ]);
     const [r1, r2] = [await pinger.done(), await pinger2.done()];
     log(`controller restart: new round converged in ${ms} ms; pings ${r1.received}/${r1.sent}, ${r2.received}/${r2.sent}`);
     expect(ov.rec.round('node1')).toBe(oldRound + 1);
