@@ -442,17 +442,20 @@ export class OvsdbClient {
       throw new OvsdbConnectionClosedError('client closed', { endpoint: name });
     }
     const peer = new OvsdbJsonRpc(sock, { ...this.opts, peerName: name });
-    // Monitor events of the re-sync are held until the state is `connected` (see OvsdbMonitor.hold), so a
-    // subscriber that transacts in reaction to them finds the client usable. On failure they are delivered
-    // anyway (they were true when sent, and lastTxnId already moved past them).
+    // Monitor events of the re-sync are held, and the notifications that arrive meanwhile queued, until the
+    // state is `connected` (see OvsdbMonitor.hold), so a subscriber that transacts in reaction to them (a
+    // replica's re-sync batch, a re-acquired lock) finds the client usable. On failure the held re-sync replies
+    // are delivered anyway (they were true when sent, and lastTxnId already moved past them); the queued
+    // notifications of the dead session are dropped (lastTxnId did not move past them).
     const held = isReconnect ? [...this.monitors.values()] : [];
+    const queued: OvsdbNotification[] = [];
     const release = () => {
       for (const m of held) m.release();
     };
     for (const m of held) m.hold();
     try {
       if (this.opts.leaderOnly) await this.checkLeader(peer, name);
-      if (isReconnect) await this.restore(peer);
+      if (isReconnect) await this.restore(peer, queued);
     } catch (e) {
       peer.close();
       this.dropLocks();
@@ -467,6 +470,7 @@ export class OvsdbClient {
     }
     this.attach(peer, name);
     if (this.opts.leaderOnly) this.watchLeader(peer);
+    for (const n of queued) this.onNotification(n);
     release();
     if (isReconnect) this.reconnectedSubject.next({ endpoint: name, attempt: this.sessionCount });
   }
@@ -522,10 +526,13 @@ export class OvsdbClient {
       .catch(() => undefined);
   }
 
-  /** Re-registers monitors, locks and db-change-awareness on a fresh connection (before it goes live). */
-  private async restore(peer: OvsdbJsonRpc): Promise<void> {
-    // Route notifications that arrive during restore to the monitors already.
-    const early = peer.notifications.subscribe((n) => this.onNotification(n));
+  /**
+   * Re-registers monitors, locks and db-change-awareness on a fresh connection (before it goes live). The
+   * notifications that arrive meanwhile (and the `locked` of a re-acquired lock) are collected in `queued`, to
+   * be dispatched once the client is `connected` again, after each monitor's re-sync reply.
+   */
+  private async restore(peer: OvsdbJsonRpc, queued: OvsdbNotification[]): Promise<void> {
+    const early = peer.notifications.subscribe((n) => queued.push(n));
     try {
       if (this.dbChangeAware) await peer.request('set_db_change_aware', [true]);
       for (const m of [...this.monitors.values()]) {
@@ -533,7 +540,7 @@ export class OvsdbClient {
           await this.sendMonitor(peer, m, true);
         } catch (e) {
           if (e instanceof OvsdbConnectionClosedError) throw e;
-          this.monitors.delete(m.id);
+          this.monitors.delete(monitorKey(m.id));
           m.end(e);
         }
       }
@@ -542,7 +549,7 @@ export class OvsdbClient {
         const r = (await peer.request('lock', [l.name])) as { locked?: boolean } | null;
         if (r && r.locked === true) {
           l.held = true;
-          this.notificationSubject.next({ method: 'locked', params: [l.name] });
+          queued.push({ method: 'locked', params: [l.name] });
         }
       }
     } finally {

@@ -73,6 +73,9 @@ it('kill and restart ovsdb-server: the client reconnects, monitors and locks are
     const lost: string[] = [];
     c.lockLost$.subscribe((n) => lost.push(n));
     const relocked = firstValueFrom(c.locked$);
+    // A handler that writes as soon as it holds the lock again (as an active/standby controller would).
+    const onRelock: Array<{ state: string; outcome: Promise<unknown> }> = [];
+    c.locked$.subscribe(() => onRelock.push({ state: c.state, outcome: c.transact(DB, [{ op: 'assert', lock: 'keep' }]).catch((e: unknown) => e) }));
 
     const seenStates: string[] = [];
     c.state$.subscribe((s) => seenStates.push(s));
@@ -96,6 +99,9 @@ it('kill and restart ovsdb-server: the client reconnects, monitors and locks are
     // The lock was lost with the old session and requested again on the new one.
     expect(lost).toEqual(['keep']);
     await expect(relocked).resolves.toBe('keep');
+    expect(onRelock).toHaveLength(1);
+    expect(onRelock[0].state).toBe('connected');
+    await expect(onRelock[0].outcome).resolves.toEqual([{}]);
     expect(c.isLockHeld('keep')).toBe(true);
     await expect(c.transact(DB, [{ op: 'assert', lock: 'keep' }])).resolves.toEqual([{}]);
     expect((await writer.lock('keep')).locked).toBe(false);
