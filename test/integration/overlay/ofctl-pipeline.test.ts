@@ -68,10 +68,9 @@ async function bringUp(tunnel: 'gre' | 'vxlan', podAddressing: 'cni' | 'onlink')
   return { lab, state };
 }
 
-describe.each([
-  ['gre', 'cni'],
-  ['vxlan', 'onlink'],
-] as const)('routed pipeline via ovs-ofctl (%s, %s addressing)', (tunnel, addressing) => {
+// One variant: VxLAN with on-link addressing runs through the library's reconciler in overlay-modes.test.ts
+// (same flow text, only the tunnel port type differs), so a second lab here would only repeat it.
+describe.each([['gre', 'cni']] as const)('routed pipeline via ovs-ofctl (%s, %s addressing)', (tunnel, addressing) => {
   let lab: Lab | undefined;
   afterAll(async () => {
     await lab?.down();
