@@ -7,3 +7,4 @@ register('lab', 'N-node Open vSwitch lab in network namespaces (lab up N | lab d
 register('ofp', 'OpenFlow 1.3 FLOW_MOD text <-> hex (ofp encode <flow> | ofp decode <hex>)', async () => (await import('./ofp')).default);
 register('overlay', 'run the pod overlay controller (--config cluster.json)', async () => (await import('./overlay')).default);
 register('demo', '3-node lab + overlay + ping matrix (--keep leaves it running)', async () => (await import('./demo')).default);
+register('of', 'talk to a switch over OpenFlow (of show | dump-flows | sync ENDPOINT ...)', async () => (await import('./of')).default);
