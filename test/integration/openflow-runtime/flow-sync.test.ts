@@ -63,14 +63,10 @@ function after0(flows: FlowStats[], dst: number): string {
   return JSON.stringify(f.instructions).replace(/"port":(\d+)/g, 'output:$1');
 }
 
-/** Time each flow was installed (now - duration), keyed by a readable id, in ms. */
-function installedAt(flows: FlowStats[]): Map<string, number> {
-  const now = Date.now();
+/** Each flow's age (duration) in ms, keyed by a readable id. A flow that is never reinstalled only ages. */
+function ages(flows: FlowStats[]): Map<string, number> {
   return new Map(
-    flows.map((f) => [
-      `${f.tableId}/${f.priority}/${f.match.map((e) => `${e.field}=${String(e.value)}`).join(',')}`,
-      now - (f.durationSec * 1000 + f.durationNsec / 1e6),
-    ]),
+    flows.map((f) => [`${f.tableId}/${f.priority}/${f.match.map((e) => `${e.field}=${String(e.value)}`).join(',')}`, f.durationSec * 1000 + f.durationNsec / 1e6]),
   );
 }
 
@@ -112,14 +108,14 @@ describe('syncFlows against ovs-vswitchd', () => {
     await sendThroughTable(s);
     expect(await counter(s)).toBe(1n);
 
-    // 2. The same desired state again: nothing is sent, nothing is reinstalled (install times unchanged).
-    const t1 = installedAt(await s.dumpFlows());
+    // 2. The same desired state again: nothing is sent, nothing is reinstalled (ages only grow; the packet counter stays).
+    const t1 = ages(await s.dumpFlows());
     const r2 = await syncFlows(s, want, { cookie: COOKIE, mask: MASK, groups: [group(11, [1, 2])] });
     expect(r2).toMatchObject({ added: 0, modified: 0, deleted: 0, unchanged: 201, groupsAdded: 0, groupsModified: 0, messages: [] });
     expect(await counter(s)).toBe(1n);
-    const t2 = installedAt(await s.dumpFlows());
+    const t2 = ages(await s.dumpFlows());
     expect(t2.size).toBe(t1.size);
-    for (const [k, v] of t1) expect(Math.abs(t2.get(k)! - v)).toBeLessThan(50);
+    for (const [k, v] of t1) expect(t2.get(k)!).toBeGreaterThanOrEqual(v);
 
     // 3. Change actions of 20, drop 30, add 5 new, change the group: minimal messages, applied atomically.
     const next = desiredFlows(170, (i) => (i < 20 ? 9 : 1 + (i % 4)));
@@ -130,14 +126,14 @@ describe('syncFlows against ovs-vswitchd', () => {
     const r3 = await syncFlows(s, next, { cookie: COOKIE, mask: MASK, groups: [group(11, [2, 3])] });
     expect(r3).toMatchObject({ added: 5, modified: 20, deleted: 30, unchanged: 151, groupsModified: 1 });
     expect(r3.messages).toHaveLength(5 + 20 + 30 + 1);
-    const t3 = installedAt(await s.dumpFlows());
-    // Modified flows keep their install time (MODIFY_STRICT keeps duration and counters).
+    const t3 = ages(await s.dumpFlows());
+    // Modified flows keep their age and counters (MODIFY_STRICT).
     // Flow i=0 (table 0, priority 100, 10.0.0.0/24; OVS reports the value masked) got new actions in step 3.
     const modifiedKey = [...t1.keys()].find((k) => k.startsWith('0/100/') && k.endsWith(`ipv4_dst=${10 << 24}`))!;
     expect(modifiedKey).toBeDefined();
     expect(await counter(s)).toBe(1n);
     expect(after0(await s.dumpFlows(), 10 << 24)).toContain('output:9');
-    expect(Math.abs(t3.get(modifiedKey)! - t1.get(modifiedKey)!)).toBeLessThan(50);
+    expect(t3.get(modifiedKey)!).toBeGreaterThanOrEqual(t1.get(modifiedKey)!);
     // Foreign flows untouched.
     const after = await s.dumpFlows();
     expect(after.filter((f) => f.cookie === 1n || f.cookie === 0n).map((f) => f.durationSec)).toHaveLength(2);
