@@ -205,6 +205,8 @@ function formatOne(a: Action): string {
       return formatNat(a);
     case 'pop_queue':
       return 'pop_queue';
+    case 'check_pkt_larger':
+      return `check_pkt_larger(${a.pktLen})->${formatSubfield(a.dst)}`;
     case 'output_trunc':
       return `output(port=${formatPortNo(a.port, 2)},max_len=${a.maxLen})`;
     case 'clone':
@@ -673,6 +675,13 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
       return [{ type: 'pop_vlan' }];
     case 'pop_queue':
       return [{ type: 'pop_queue' }];
+    case 'check_pkt_larger': {
+      const m = /^check_pkt_larger\(\s*(\d+)\s*\)\s*->\s*(.+)$/.exec(t);
+      if (!m) throw textError('check_pkt_larger(LEN)->DST expected', p.col);
+      const dst = parseSubfield({ text: m[2]!, col: p.col + t.indexOf('->') + 2 });
+      if (dst.nBits !== 1) throw textError('check_pkt_larger destination must be a single bit', p.col);
+      return [{ type: 'check_pkt_larger', pktLen: num({ text: m[1]!, col: p.col }, 16, 'length'), dst }];
+    }
     case 'clone':
       return [{ type: 'clone', actions: parseActionList(args(p, 'clone'), ctx) }];
     case 'enqueue': {

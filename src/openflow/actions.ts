@@ -78,6 +78,7 @@ export const NXAST_CT_CLEAR = 43;
 export const NXAST_POP_QUEUE = 5;
 export const NXAST_RESUBMIT_TABLE_CT = 44;
 export const NXAST_LEARN2 = 45;
+export const NXAST_CHECK_PKT_LARGER = 49;
 
 /** A bit range of a field (NXM "subfield", OVS text `NXM_NX_REG0[0..15]`): `nBits` bits from bit `ofs`. */
 export interface Subfield {
@@ -202,6 +203,8 @@ export type Action =
   | { type: 'output_trunc'; port: number; maxLen: number }
   /** NXAST_CLONE: run `actions` on a copy of the packet. */
   | { type: 'clone'; actions: Action[] }
+  /** NXAST_CHECK_PKT_LARGER: set the 1-bit `dst` to whether the packet is longer than `pktLen` bytes. */
+  | { type: 'check_pkt_larger'; pktLen: number; dst: Subfield }
   | { type: 'opaque'; raw: Buffer };
 
 /** The `type` names of {@link Action}. */
@@ -535,6 +538,17 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       nxStart(w, NXAST_CT_CLEAR, 16);
       w.zeros(6);
       return;
+    case 'check_pkt_larger': {
+      const df = checkSub(a.dst, 'check_pkt_larger destination');
+      if (a.dst.nBits !== 1) throw bad('OFPBAC_BAD_ARGUMENT', 'check_pkt_larger destination must be a single bit');
+      nxStart(w, NXAST_CHECK_PKT_LARGER, 24);
+      w.u16(u(a.pktLen, 16, 'check_pkt_larger length')).u16(a.dst.ofs);
+      putFieldHeader(w, df);
+      finish(w, start);
+      w.patchU16(start + 2, 24);
+      if (w.pos - start !== 24) throw bad('OFPBAC_BAD_ARGUMENT', 'check_pkt_larger destination header too long');
+      return;
+    }
     case 'pop_queue':
       nxStart(w, NXAST_POP_QUEUE, 16);
       w.zeros(6);
@@ -674,6 +688,7 @@ const NX_FIXED_LEN = new Map<number, number>([
   [NXAST_CT_CLEAR, 16],
   [NXAST_POP_QUEUE, 16],
   [NXAST_OUTPUT_TRUNC, 16],
+  [NXAST_CHECK_PKT_LARGER, 24],
 ]);
 
 function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
@@ -887,6 +902,14 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
       need(6);
       r.skip(6);
       return { type: 'ct_clear' };
+    case NXAST_CHECK_PKT_LARGER: {
+      need(8);
+      const pktLen = r.u16();
+      const ofs = r.u16();
+      const f = readFieldHeader(r, 'check_pkt_larger destination');
+      while (r.remaining > 0) if (r.u8() !== 0) throw r.error('OFPBAC_BAD_ARGUMENT', 'check_pkt_larger padding is not zero');
+      return { type: 'check_pkt_larger', pktLen, dst: readSub(r, f, ofs, 1, 'check_pkt_larger destination') };
+    }
     case NXAST_POP_QUEUE:
       need(6);
       r.skip(6);

@@ -128,6 +128,7 @@ const ALL: [Action, string][] = [
   ],
   [{ type: 'ct_clear' }, 'ct_clear'],
   [{ type: 'pop_queue' }, 'pop_queue'],
+  [{ type: 'check_pkt_larger', pktLen: 1500, dst: reg(0, 0, 1) }, 'check_pkt_larger(1500)->NXM_NX_REG0[0]'],
   [{ type: 'output_trunc', port: 2, maxLen: 100 }, 'output(port=2,max_len=100)'],
   [{ type: 'clone', actions: [{ type: 'output', port: 1, maxLen: 0 }, { type: 'ct_clear' }] }, 'clone(output:1,ct_clear)'],
 ];
