@@ -25,7 +25,17 @@ import { Vswitch } from '../ovsdb/vswitch';
 import { applyBridgeShape } from './ovsdb-shape';
 import type { OvsdbClientOptions } from '../ovsdb/client';
 import { OpenFlowSession, type OpenFlowConnectOptions } from '../openflow/session';
-import { MASK_APP, learnedCookieMask, makeOverlayCookie, parseOverlayCookie, peerCookieMask, roundCookieMask } from './cookies';
+import {
+  CookieCategory,
+  MASK_APP,
+  MASK_OBJECT,
+  cookieObjectId,
+  learnedCookieMask,
+  makeOverlayCookie,
+  parseOverlayCookie,
+  peerCookieMask,
+  roundCookieMask,
+} from './cookies';
 import { OVERLAY_BRIDGE, ROUND_KEY, computeNodeDesired, type HostNetworkSpec, type NodeDesiredState } from './desired';
 import { IprouteHostNetwork, type HostNetwork } from './host-network';
 import { TopologyError, type NodeState, type PodInfo, type TopologyState } from './model';
@@ -314,9 +324,17 @@ class NodeAgent {
     // 4. Old rounds go only after this round converged.
     if (!this.oldRoundsCleared) {
       const ours = await this.session.dumpFlows({ cookie: makeOverlayCookie(0, 0, 0) & MASK_APP, cookieMask: MASK_APP });
-      // Round 0 holds only learned flows (pod MACs), which belong to no round.
-      const old = new Set(ours.map((f) => parseOverlayCookie(f.cookie).round).filter((r) => r !== this.round && r !== 0));
-      if (old.size) await this.session.bundle([...old].map((r) => flowDeleteByCookie(roundCookieMask(r))), { atomic: true, ordered: true });
+      // Round 0 holds only learned flows (pod MACs), which belong to no round; those of pods that are gone
+      // (removed while no controller ran) go here too.
+      const cookies = ours.map((f) => parseOverlayCookie(f.cookie));
+      const old = new Set(cookies.map((c) => c.round).filter((r) => r !== this.round && r !== 0));
+      const keep = new Set(d.learnedMacPorts.map((p) => cookieObjectId(p)));
+      const staleLearned = new Set(cookies.filter((c) => c.round === 0 && c.category === CookieCategory.learned && !keep.has(c.object)).map((c) => c.object));
+      const dels = [
+        ...[...old].map((r) => flowDeleteByCookie(roundCookieMask(r))),
+        ...[...staleLearned].map((o) => flowDeleteByCookie({ cookie: makeOverlayCookie(CookieCategory.learned, o), mask: MASK_OBJECT })),
+      ];
+      if (dels.length) await this.session.bundle(dels, { atomic: true, ordered: true });
       this.oldRoundsCleared = true;
     }
     this.convergedFor = d;

@@ -6,7 +6,7 @@
 import { firstValueFrom, filter } from 'rxjs';
 import { Lab } from '../../../src/lab/lab';
 import { run } from '../../../src/lab/process';
-import { CookieCategory, learnedCookie, parseOverlayCookie, roundCookieMask } from '../../../src/topology/cookies';
+import { CookieCategory, learnedCookie, learnedCookieMask, parseOverlayCookie, roundCookieMask } from '../../../src/topology/cookies';
 import { OpenFlowSession } from '../../../src/openflow/session';
 import type { FlowMod } from '../../../src/openflow/types';
 import { TopologyError } from '../../../src/topology/model';
@@ -235,6 +235,8 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     // A stale flow of the old round that the new round does not replace (planted after the old controller
     // stopped, so that no audit of the old controller removes it first).
     await run('ovs-ofctl', ['-O', 'OpenFlow13', 'add-flow', mgmt, `table=30,priority=150,cookie=0x${stale.toString(16)},ip,nw_dst=10.244.200.0/24,actions=drop`]);
+    // and a learned MAC of a pod that left while no controller ran
+    await run('ovs-ofctl', ['-O', 'OpenFlow13', 'add-flow', mgmt, `table=35,priority=100,cookie=0x${learnedCookie('gone0').toString(16)},reg1=999,actions=load:0x1->NXM_OF_ETH_DST[]`]);
     // Watch what the new controller sends: on node1 the first pass is TWO bundles -- (1) the new round's flows
     // (same matches: the old entries are replaced in place), committed, and only then (2) one delete of the old
     // round by cookie/mask. On a node where every old entry was replaced in place, nothing of the old round is
@@ -254,12 +256,13 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     expect(mine[0].every((m) => m.command !== 3 && parseOverlayCookie(m.cookie).round === newRound)).toBe(true);
     expect(mine[1]).toEqual([
       expect.objectContaining({ command: 3, tableId: 0xff, cookie: roundCookieMask(oldRound).cookie, cookieMask: roundCookieMask(oldRound).mask }),
+      expect.objectContaining({ command: 3, tableId: 0xff, ...(({ cookie, mask }) => ({ cookie, cookieMask: mask }))(learnedCookieMask('gone0')) }),
     ]);
     const [r1, r2] = [await pinger.done(), await pinger2.done()];
     log(`controller restart: new round converged in ${ms} ms; pings ${r1.received}/${r1.sent}, ${r2.received}/${r2.sent}`);
     expect(ov.rec.round('node1')).toBe(oldRound + 1);
     const flows = await dumpFlows(lab, 'node1');
-    expect(flows.some((l) => l.includes('10.244.200.0/24'))).toBe(false);
+    expect(flows.some((l) => l.includes('10.244.200.0/24') || l.includes('reg1=0x3e7'))).toBe(false);
     const rounds = new Set(flows.map((l) => /cookie=(0x[0-9a-f]+)/.exec(l)).filter(Boolean).map((m) => parseOverlayCookie(BigInt(m![1])))
       .filter((c) => c.ours && c.category !== CookieCategory.learned).map((c) => c.round));
     expect([...rounds]).toEqual([oldRound + 1]);
