@@ -491,7 +491,9 @@ export function formatFlowMod(fm: FlowMod): string {
   // A delete's default table is "all" (255); other commands default to table 0.
   if (fm.tableId !== (isDelete ? 255 : 0)) p.push(`table=${fm.tableId === 255 ? 'all' : fm.tableId}`);
   if (fm.priority !== 0x8000) p.push(`priority=${fm.priority}`);
-  if (fm.cookie !== 0n || fm.cookieMask !== 0n) p.push(fm.cookieMask !== 0n ? `cookie=0x${fm.cookie.toString(16)}/0x${fm.cookieMask.toString(16)}` : `cookie=0x${fm.cookie.toString(16)}`);
+  // The cookie mask only means something to modify/delete (an ADD ignores it, and ovs-ofctl refuses it there).
+  const mask = fm.command === OFPFC_ADD ? 0n : fm.cookieMask;
+  if (fm.cookie !== 0n || mask !== 0n) p.push(mask !== 0n ? `cookie=0x${fm.cookie.toString(16)}/0x${mask.toString(16)}` : `cookie=0x${fm.cookie.toString(16)}`);
   if (fm.idleTimeout) p.push(`idle_timeout=${fm.idleTimeout}`);
   if (fm.hardTimeout) p.push(`hard_timeout=${fm.hardTimeout}`);
   p.push(...flagText(fm.flags));

@@ -8,6 +8,7 @@ import { join } from 'path';
 import { Action, Subfield, decodeActions, encodeActions } from '../../../src/openflow/actions';
 import { OpenFlowDecodeError } from '../../../src/openflow/errors';
 import { formatFlowMod, parseFlowMod } from '../../../src/openflow/flow-text';
+import { decodeMessage, encodeMessage } from '../../../src/openflow/dispatch';
 import { Instruction, decodeInstructions, encodeInstructions } from '../../../src/openflow/instructions';
 import { KnownMatchEntry, Match, decodeMatch, encodeMatch } from '../../../src/openflow/match';
 import { OXM_FIELDS, OxmField, OxmValue, oxmFieldByName } from '../../../src/openflow/oxm';
@@ -353,6 +354,30 @@ describe('hostile input never throws anything but OpenFlowDecodeError', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('FLOW_MODs decoded from mutated corpus bytes always print as text that parses back', () => {
+    const lines = readFileSync(join(__dirname, '..', '..', 'fixtures', 'flows', 'hand.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
+    const bins = lines.map((l) => encodeMessage({ ...parseFlowMod(l), xid: 1 }));
+    fc.assert(
+      fc.property(fc.constantFrom(...bins), fc.array(fc.tuple(fc.nat(), u(8)), { minLength: 1, maxLength: 3 }), (b, flips) => {
+        const x = Buffer.from(b);
+        for (const [at, v] of flips) if (at % x.length >= 8) x[at % x.length] = v;
+        let msg;
+        try {
+          msg = decodeMessage(x);
+        } catch (e) {
+          if (!(e instanceof OpenFlowDecodeError)) throw e;
+          return;
+        }
+        if (msg.type !== 'FLOW_MOD' || msg.command > 4) return;
+        const text = formatFlowMod(msg);
+        expect(() => parseFlowMod(text, { command: msg.command })).not.toThrow();
+      }),
+      { numRuns: 2000 },
     );
   });
 
