@@ -6,7 +6,16 @@
 import { firstValueFrom, filter } from 'rxjs';
 import { Lab } from '../../../src/lab/lab';
 import { run } from '../../../src/lab/process';
-import { CookieCategory, learnedCookie, learnedCookieMask, parseOverlayCookie, roundCookieMask } from '../../../src/topology/cookies';
+import {
+  CookieCategory,
+  MASK_APP,
+  MASK_OBJECT,
+  learnedCookie,
+  learnedCookieMask,
+  parseOverlayCookie,
+  peerCookieMask,
+  roundCookieMask,
+} from '../../../src/topology/cookies';
 import { OpenFlowSession } from '../../../src/openflow/session';
 import type { FlowMod } from '../../../src/openflow/types';
 import { TopologyError } from '../../../src/topology/model';
@@ -123,18 +132,24 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     const n4 = await lab.addNode();
     const passes: NodeConvergence[] = [];
     const sub = ov.rec.converged$.subscribe((c) => passes.push(c));
+    const bundles = jest.spyOn(OpenFlowSession.prototype, 'bundle');
+    const bundlesOf = (node: string) => bundles.mock.calls.filter((_, i) => bundles.mock.contexts[i] === ov.rec.session(node)).map((c) => c[0] as FlowMod[]);
     const t0 = Date.now();
     ov.store.addNode({ name: n4.name, ovsdb: n4.dbEndpoint, underlayIp: n4.underlayIp, podCidr: n4.podCidr });
     await ov.rec.whenConverged(20_000);
     const convergedMs = Date.now() - t0;
     sub.unsubscribe();
-    // existing nodes: one bundle each with the new peer's flows, no OVSDB transaction
+    // existing nodes: ONE bundle each with the new peer's 3 flows, no OVSDB transaction
     for (const n of ['node1', 'node2', 'node3']) {
       const mine = passes.filter((c) => c.node === n);
       expect(mine.length).toBeGreaterThanOrEqual(1);
       expect(mine.every((c) => !c.ovsdbChanged)).toBe(true);
       expect(mine.reduce((a, c) => a + c.added, 0)).toBe(3);
+      expect(bundlesOf(n).map((b) => b.length)).toEqual([3]);
     }
+    // the new node: one OVSDB transaction (its tunnel and gateway ports, round) in its first pass
+    expect(passes.filter((c) => c.node === 'node4' && c.ovsdbChanged)).toHaveLength(1);
+    bundles.mockClear();
     const fails = await pingMatrix(lab);
     const reachMs = Date.now() - t0;
     const r1 = await pinger.done();
@@ -146,8 +161,17 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     expect(r1.received).toBe(r1.sent);
     expect(r2.received).toBe(r2.sent);
 
+    const n4session = ov.rec.session('node4');
     ov.store.removeNode('node4');
     await ov.rec.whenConverged(20_000);
+    // peers: one bundle holding one delete by cookie/mask for the departed node; the departed node: one delete
+    // of all our flows
+    for (const n of ['node1', 'node2', 'node3'])
+      expect(bundlesOf(n)).toEqual([[expect.objectContaining({ command: 3, cookie: peerCookieMask('node4').cookie, cookieMask: MASK_OBJECT })]]);
+    expect(bundles.mock.calls.filter((_, i) => bundles.mock.contexts[i] === n4session).map((c) => c[0])).toEqual([
+      [expect.objectContaining({ command: 3, cookieMask: MASK_APP })],
+    ]);
+    bundles.mockRestore();
     // the departed node itself has none of our flows left (one delete by cookie/mask)
     expect((await dumpFlows(lab, 'node4')).filter((l) => /cookie=0xa5/.test(l))).toEqual([]);
     await lab.removeNode('node4');
