@@ -7,7 +7,7 @@
  * model decodes to `{ type: 'opaque', raw }` and re-encodes byte for byte.
  */
 import { OpenFlowDecodeError, OpenFlowDecodeErrorCode } from './errors';
-import { decodeOxmEntry, encodeOxmEntry, KnownMatchEntry } from './match';
+import { decodeOxmEntry, encodeOxmEntry } from './match';
 import {
   NX_EXPERIMENTER_ID,
   OFPXMC_EXPERIMENTER,
@@ -21,6 +21,9 @@ import {
 } from './oxm';
 
 const U64_MAX = (1n << 64n) - 1n;
+/** OF1.3 action types of the body-less actions and of the ethertype-carrying ones. */
+const BARE_TYPES = { copy_ttl_out: 11, copy_ttl_in: 12, dec_mpls_ttl: 16, pop_vlan: 18, dec_nw_ttl: 24, pop_pbb: 27 } as const;
+const ETHERTYPE_TYPES = { push_vlan: 17, push_mpls: 19, pop_mpls: 20, push_pbb: 26 } as const;
 /** LOW_MASKS[n] = 2^n - 1, for n = 0..64 (range checks without allocating bigints). */
 const LOW_MASKS: readonly bigint[] = Array.from({ length: 65 }, (_, n) => (1n << BigInt(n)) - 1n);
 import { Reader } from './reader';
@@ -330,7 +333,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
     case 'pop_vlan':
     case 'dec_nw_ttl':
     case 'pop_pbb': {
-      const t = { copy_ttl_out: 11, copy_ttl_in: 12, dec_mpls_ttl: 16, pop_vlan: 18, dec_nw_ttl: 24, pop_pbb: 27 }[a.type];
+      const t = BARE_TYPES[a.type];
       w.u16(t).u16(8).zeros(4);
       return;
     }
@@ -342,7 +345,7 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
     case 'push_mpls':
     case 'pop_mpls':
     case 'push_pbb': {
-      const t = { push_vlan: 17, push_mpls: 19, pop_mpls: 20, push_pbb: 26 }[a.type];
+      const t = ETHERTYPE_TYPES[a.type];
       w.u16(t).u16(8).u16(u(a.ethertype, 16, 'ethertype')).zeros(2);
       return;
     }
@@ -356,7 +359,6 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       const f = oxmFieldByName(a.field);
       if (!f) throw bad('OFPBAC_BAD_SET_TYPE', `set_field: unknown field '${a.field}'`);
       checkOxmValue(f, a.value);
-      const entry: KnownMatchEntry = a.mask === undefined ? { field: f.name, value: a.value } : { field: f.name, value: a.value, mask: a.mask };
       if (a.mask === undefined) {
         // ofp_action_set_field (section 7.2.5): one OXM, padded to 8.
         w.u16(OFPAT_SET_FIELD).u16(0);
@@ -366,7 +368,8 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
         if (!f.maskable) throw bad('OFPBAC_BAD_SET_ARGUMENT', `set_field: ${f.name} is not maskable`);
         nxStart(w, NXAST_REG_LOAD2);
       }
-      encodeOxmEntry(w, entry, 'set_field field');
+      // The action has the shape of a match entry (field, value, mask): written as is, no allocation.
+      encodeOxmEntry(w, a, 'set_field field');
       finish(w, start);
       return;
     }
