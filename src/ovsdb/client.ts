@@ -275,11 +275,13 @@ export class OvsdbMonitor {
     this.requests = next;
   }
 
-  /** `monitor_cancel` (RFC 7047 4.1.7) and forget the registration. */
+  /** `monitor_cancel` (RFC 7047 4.1.7) and forget the registration; a no-op once the monitor has ended. */
   async cancel(): Promise<void> {
+    // A monitor that already ended (cancelled, overflowed, its database removed) is gone on the server too.
+    const wasActive = this.active;
     this.client.unregisterMonitor(this);
     this.end();
-    if (this.client.state === 'connected') await this.client.request('monitor_cancel', [this.id]);
+    if (wasActive && this.client.state === 'connected') await this.client.request('monitor_cancel', [this.id]);
   }
 }
 

@@ -133,6 +133,7 @@ describe('OVSDB methods on a real ovsdb-server', () => {
     expect(err).toMatchObject({ code: 'OVSDB_MONITOR_OVERFLOW', context: { id: m.id, maxBufferedEvents: 3 } });
     // The server forgot it too (monitor_cancel was sent before the next request on this session).
     await expect(client.request('monitor_cancel', [m.id])).rejects.toBeInstanceOf(OvsdbUnknownMonitorError);
+    await expect(m.cancel()).resolves.toBeUndefined(); // nothing left to cancel
     // A subscriber that keeps up is never limited.
     const live = await client.monitor(DB, { Bridge: { columns: ['name'] } }, { maxBufferedEvents: 1 });
     const seen: OvsdbMonitorEvent[] = [];
