@@ -26,6 +26,7 @@ const OFPP_CONTROLLER = 0xfffffffd;
 const REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];
 const MP_FIELDS = ['eth_src', 'symmetric_l4', 'symmetric_l3l4', 'symmetric_l3l4+udp', 'nw_src', 'nw_dst', 'symmetric_l3'];
 const MP_ALGS = ['modulo_n', 'hash_threshold', 'hrw', 'iter_hash'];
+const BD_ALGS = ['active_backup', 'hrw'];
 const ALGS: Record<string, number> = { ftp: 21, tftp: 69 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -207,6 +208,11 @@ function formatOne(a: Action): string {
       return 'pop_queue';
     case 'check_pkt_larger':
       return `check_pkt_larger(${a.pktLen})->${formatSubfield(a.dst)}`;
+    case 'bundle': {
+      const head = `${MP_FIELDS[a.fields] ?? a.fields},${a.basis},${BD_ALGS[a.algorithm] ?? a.algorithm},ofport`;
+      const members = `members:${a.members.join(',')}`;
+      return a.dst ? `bundle_load(${head},${formatSubfield(a.dst)},${members})` : `bundle(${head},${members})`;
+    }
     case 'output_trunc':
       return `output(port=${formatPortNo(a.port, 2)},max_len=${a.maxLen})`;
     case 'clone':
@@ -675,6 +681,30 @@ function parseOne(p: TextPiece, ctx: ActionParseContext): Action[] {
       return [{ type: 'pop_vlan' }];
     case 'pop_queue':
       return [{ type: 'pop_queue' }];
+    case 'bundle':
+    case 'bundle_load': {
+      const parts = splitTop(args(p, name));
+      const load = name === 'bundle_load';
+      const mi = parts.findIndex((x) => x.text.startsWith('members:') || x.text.startsWith('slaves:'));
+      if (parts.length < (load ? 6 : 5) || mi !== (load ? 5 : 4)) throw textError(`${name}(fields,basis,algorithm,ofport,${load ? 'dst,' : ''}members:PORTS) expected`, p.col);
+      const byName = (names: string[], t: TextPiece): number => (names.includes(t.text) ? names.indexOf(t.text) : /^\d+$/.test(t.text) ? num(t, 16, name) : -1);
+      const fields = byName(MP_FIELDS, parts[0]!);
+      const algorithm = byName(BD_ALGS, parts[2]!);
+      if (fields < 0) throw textError(`unknown ${name} fields '${parts[0]!.text}'`, parts[0]!.col);
+      if (algorithm < 0) throw textError(`unknown ${name} algorithm '${parts[2]!.text}'`, parts[2]!.col);
+      if (parts[3]!.text !== 'ofport') throw textError(`${name} member type must be ofport`, parts[3]!.col);
+      const first = parts[mi]!;
+      const colon = first.text.indexOf(':');
+      const memberPieces = [{ text: first.text.slice(colon + 1), col: first.col + colon + 1 }, ...parts.slice(mi + 1)].filter((x) => x.text !== '');
+      const members = memberPieces.map((x) => {
+        const pn = parsePortNo(x.text, 2);
+        if (pn === undefined) throw textError(`bad ${name} member '${x.text}'`, x.col);
+        return pn;
+      });
+      const b: Action = { type: 'bundle', fields, basis: num(parts[1]!, 16, 'basis'), algorithm, members };
+      if (load) b.dst = parseSubfield(parts[4]!);
+      return [b];
+    }
     case 'check_pkt_larger': {
       const m = /^check_pkt_larger\(\s*(\d+)\s*\)\s*->\s*(.+)$/.exec(t);
       if (!m) throw textError('check_pkt_larger(LEN)->DST expected', p.col);

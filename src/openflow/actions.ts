@@ -57,6 +57,8 @@ export const NXAST_REG_LOAD = 7;
 export const NXAST_NOTE = 8;
 export const NXAST_SET_TUNNEL64 = 9;
 export const NXAST_MULTIPATH = 10;
+export const NXAST_BUNDLE = 12;
+export const NXAST_BUNDLE_LOAD = 13;
 export const NXAST_RESUBMIT_TABLE = 14;
 export const NXAST_OUTPUT_REG = 15;
 export const NXAST_LEARN = 16;
@@ -206,6 +208,11 @@ export type Action =
   | { type: 'output_trunc'; port: number; maxLen: number }
   /** NXAST_CLONE: run `actions` on a copy of the packet. */
   | { type: 'clone'; actions: Action[] }
+  /**
+   * NXAST_BUNDLE / NXAST_BUNDLE_LOAD: pick one of `members` (OpenFlow ports) by `algorithm` (0 active_backup,
+   * 1 hrw) over the hash of `fields` (NX_HASH_FIELDS_*); output to it, or with `dst`, load its number there.
+   */
+  | { type: 'bundle'; fields: number; basis: number; algorithm: number; members: number[]; dst?: Subfield }
   /** NXAST_CHECK_PKT_LARGER: set the 1-bit `dst` to whether the packet is longer than `pktLen` bytes. */
   | { type: 'check_pkt_larger'; pktLen: number; dst: Subfield }
   | { type: 'opaque'; raw: Buffer };
@@ -541,6 +548,18 @@ function encodeOne(w: Writer, a: Action, depth: number): void {
       nxStart(w, NXAST_CT_CLEAR, 16);
       w.zeros(6);
       return;
+    case 'bundle': {
+      if (!Array.isArray(a.members)) throw bad('OFPSDN_BAD_VALUE', 'bundle members must be an array');
+      const df = a.dst ? checkSub(a.dst, 'bundle_load destination') : undefined;
+      nxStart(w, df ? NXAST_BUNDLE_LOAD : NXAST_BUNDLE);
+      w.u16(u(a.algorithm, 16, 'bundle algorithm')).u16(u(a.fields, 16, 'bundle fields')).u16(u(a.basis, 16, 'bundle basis'));
+      // member_type is the header of NXM_OF_IN_PORT: members are OpenFlow port numbers.
+      w.u32(0x00000002).u16(u(a.members.length, 16, 'n_members'));
+      w.u16(df ? ofsNbits(a.dst!.ofs, a.dst!.nBits) : 0).u32(df ? header32(df, 'bundle_load') : 0).zeros(4);
+      for (const m of a.members) w.u16(u(m, 16, 'bundle member'));
+      finish(w, start);
+      return;
+    }
     case 'check_pkt_larger': {
       const df = checkSub(a.dst, 'check_pkt_larger destination');
       if (a.dst.nBits !== 1) throw bad('OFPBAC_BAD_ARGUMENT', 'check_pkt_larger destination must be a single bit');
@@ -905,6 +924,30 @@ function decodeNx(r: Reader, sub: number, depth: number): Action | undefined {
       need(6);
       r.skip(6);
       return { type: 'ct_clear' };
+    case NXAST_BUNDLE:
+    case NXAST_BUNDLE_LOAD: {
+      need(22);
+      const algorithm = r.u16();
+      const fields = r.u16();
+      const basis = r.u16();
+      const memberType = r.u32();
+      const n = r.u16();
+      const on = r.u16();
+      const dstHeader = r.u32();
+      r.skip(4);
+      if (memberType !== 0x00000002) throw r.error('OFPBAC_BAD_ARGUMENT', `bundle member type 0x${memberType.toString(16)} is not NXM_OF_IN_PORT`);
+      r.checkCount(n, 2, 'bundle member');
+      const members: number[] = [];
+      for (let i = 0; i < n; i++) members.push(r.u16());
+      while (r.remaining > 0) if (r.u8() !== 0) throw r.error('OFPBAC_BAD_ARGUMENT', 'bundle padding is not zero');
+      const b: Action = { type: 'bundle', fields, basis, algorithm, members };
+      if (sub === NXAST_BUNDLE_LOAD) {
+        const f = oxmFieldByHeader(dstHeader);
+        if (!f) throw new UnknownFieldError(r.error('OFPBAC_BAD_ARGUMENT', `bundle_load: unknown field header 0x${dstHeader.toString(16)}`));
+        b.dst = readSub(r, f, on >>> 6, (on & 63) + 1, 'bundle_load destination');
+      }
+      return b;
+    }
     case NXAST_CHECK_PKT_LARGER: {
       need(8);
       const pktLen = r.u16();

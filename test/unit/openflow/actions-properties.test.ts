@@ -65,6 +65,9 @@ const leafActionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ type: fc.constant('output' as const), port: u(32), maxLen: u(16) }),
   fc.constantFrom<Action>({ type: 'copy_ttl_out' }, { type: 'copy_ttl_in' }, { type: 'dec_mpls_ttl' }, { type: 'pop_vlan' }, { type: 'dec_nw_ttl' }, { type: 'pop_pbb' }, { type: 'exit' }, { type: 'ct_clear' }, { type: 'pop_queue' }),
   fc.record({ type: fc.constant('output_trunc' as const), port: u(16), maxLen: u(32) }),
+  fc.record({ fields: u(16), basis: u(16), algorithm: u(16), members: fc.array(u(16), { maxLength: 9 }), dst: fc.option(subArb.filter((x) => oxmFieldByName(x.field)!.oxmClass !== 0xffff || oxmFieldByName(x.field)!.nxmHeader !== undefined), { nil: undefined }) }).map(
+    ({ fields, basis, algorithm, members, dst }): Action => (dst ? { type: 'bundle', fields, basis, algorithm, members, dst } : { type: 'bundle', fields, basis, algorithm, members }),
+  ),
   fc.tuple(u(16), subArb).map(([pktLen, s]): Action => ({ type: 'check_pkt_larger', pktLen, dst: { field: s.field, ofs: s.ofs, nBits: 1 } })),
   fc.record({ type: fc.constantFrom('set_mpls_ttl' as const, 'set_nw_ttl' as const), ttl: u(8) }),
   fc.record({ type: fc.constantFrom('push_vlan' as const, 'push_mpls' as const, 'pop_mpls' as const, 'push_pbb' as const), ethertype: u(16) }),

@@ -128,6 +128,8 @@ const ALL: [Action, string][] = [
   ],
   [{ type: 'ct_clear' }, 'ct_clear'],
   [{ type: 'pop_queue' }, 'pop_queue'],
+  [{ type: 'bundle', fields: 0, basis: 0, algorithm: 1, members: [4, 8] }, 'bundle(eth_src,0,hrw,ofport,members:4,8)'],
+  [{ type: 'bundle', fields: 1, basis: 5, algorithm: 0, members: [1, 2, 3], dst: reg(0, 0, 16) }, 'bundle_load(symmetric_l4,5,active_backup,ofport,NXM_NX_REG0[0..15],members:1,2,3)'],
   [{ type: 'check_pkt_larger', pktLen: 1500, dst: reg(0, 0, 1) }, 'check_pkt_larger(1500)->NXM_NX_REG0[0]'],
   [{ type: 'output_trunc', port: 2, maxLen: 100 }, 'output(port=2,max_len=100)'],
   [{ type: 'clone', actions: [{ type: 'output', port: 1, maxLen: 0 }, { type: 'ct_clear' }] }, 'clone(output:1,ct_clear)'],
