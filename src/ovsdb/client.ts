@@ -84,7 +84,8 @@ export interface OvsdbMonitorOptions {
   /** `monitor_cond_since` only: resume after this transaction id (default: the all-zero uuid = full dump). */
   lastTxnId?: string;
   /**
-   * Most events kept for a consumer that has not subscribed to {@link OvsdbMonitor.events} yet (default
+   * Most events kept for a consumer that has not subscribed to {@link OvsdbMonitor.events} yet, including those
+   * arriving while the client re-establishes the session (default
    * {@link OVSDB_DEFAULT_MAX_BUFFERED_EVENTS}). One more cancels the monitor and ends `events` with
    * {@link OvsdbMonitorOverflowError} (OVSDB_MONITOR_OVERFLOW) instead of growing without bound.
    */
@@ -160,7 +161,7 @@ export class OvsdbMonitor {
     public requests: Record<string, unknown>,
     /** The first reply's `initial` event. */
     public initial: Extract<OvsdbMonitorEvent, { kind: 'initial' }> | undefined,
-    /** Cap of the events kept while nobody subscribed (or held during re-establishment). */
+    /** Cap of the events kept while nobody subscribed to {@link events}. */
     readonly maxBufferedEvents: number = OVSDB_DEFAULT_MAX_BUFFERED_EVENTS,
   ) {}
 
@@ -173,7 +174,9 @@ export class OvsdbMonitor {
   emit(e: OvsdbMonitorEvent): void {
     if (!this.active) return;
     if (e.lastTxnId !== undefined) this.lastTxnId = e.lastTxnId;
-    if ((this.held?.length ?? 0) + (this.buffer?.length ?? 0) >= this.maxBufferedEvents) {
+    // The cap applies while nobody subscribed (everything held lands in the buffer); with a subscriber, events
+    // are only held for the few round trips of a re-establishment.
+    if (this.buffer && this.buffer.length + (this.held?.length ?? 0) >= this.maxBufferedEvents) {
       this.overflow();
       return;
     }
