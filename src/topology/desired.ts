@@ -14,7 +14,7 @@
  * | 40    | output       | split horizon (tunnel in -> tunnel out dropped), then `output:reg1`             |
  *
  * Pods without `pod-mac` (e.g. added with plain `ovs-vsctl add-port ... external_ids:pod-ip=...`): their
- * anti-spoofing flows (table 10, in_port + source IP, IPv4 and ARP) also run a `learn` action (NXAST_LEARN,
+ * classification flow (table 0, in_port) also runs a `learn` action (NXAST_LEARN,
  * OVS `lib/learn.c`) that installs, in table 35, `reg1=<pod ofport> actions=load:<the pod's source MAC>->eth_dst`
  * with the pod's learned cookie (category `learned`, round 0). Traffic to such a pod sets eth_dst to broadcast
  * (accepted by the pod's IP stack for ICMP/UDP before anything is learned), then `resubmit(,35)` rewrites it
@@ -202,10 +202,13 @@ function podFlows(pod: PodInfo & { ofport: number }, rMac: string): OverlayFlow[
   const cookie = makeOverlayCookie(CookieCategory.pod, cookieObjectId(pod.port));
   const p = pod.ofport;
   const dlSrc = mac ? `,dl_src=${mac}` : '';
-  // Without a known MAC the pod's own traffic teaches it to the switch (table 35).
-  const toArp = mac ? `goto_table:${T.arp}` : `${learnPodMac(pod.port, p)},goto_table:${T.arp}`;
+  // Without a known MAC, every frame the pod sends (also IPv6 neighbour discovery at link-up, before any IPv4)
+  // teaches its MAC to the switch (table 35). Learning happens before anti-spoofing on purpose: the learned
+  // entry only steers delivery to this same port, so a pod can only misdirect its own traffic.
+  const learn = mac ? '' : `${learnPodMac(pod.port, p)},`;
+  const toArp = `goto_table:${T.arp}`;
   const f: OverlayFlow[] = [
-    { table: T.classify, priority: 100, cookie, match: `in_port=${p}`, actions: `load:0x3->${REG0},goto_table:${T.antiSpoof}` },
+    { table: T.classify, priority: 100, cookie, match: `in_port=${p}`, actions: `${learn}load:0x3->${REG0},goto_table:${T.antiSpoof}` },
     { table: T.antiSpoof, priority: 100, cookie, match: `ip,in_port=${p}${dlSrc},nw_src=${pod.ip}`, actions: toArp },
     {
       table: T.antiSpoof,

@@ -114,14 +114,16 @@ describe('desired state (routed)', () => {
   });
 
   it('a pod without pod-mac: its own traffic teaches its MAC (learn into table 35), delivery resubmits there', () => {
-    const antiSpoof = d.flows.filter((f) => f.table === OverlayTable.antiSpoof && f.match.includes('in_port=2'));
-    expect(antiSpoof).toHaveLength(2);
+    // every frame from its port (table 0) teaches the switch its MAC; the pod with a pod-mac learns nothing
     const learnedHex = learnedCookie('p2').toString(16);
-    for (const f of antiSpoof)
-      expect(f.actions).toBe(
+    expect(d.flows.filter((f) => f.actions.includes('learn(')).map((f) => [f.table, f.match, f.actions])).toEqual([
+      [
+        0,
+        'in_port=2',
         `learn(table=35,priority=100,idle_timeout=${LEARNED_MAC_IDLE_S},cookie=0x${learnedHex},NXM_NX_REG1[]=2,` +
-          'load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]),goto_table:20',
-      );
+          'load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]),load:0x3->NXM_NX_REG0[],goto_table:10',
+      ],
+    ]);
     expect(parseOverlayCookie(learnedCookie('p2'))).toMatchObject({ ours: true, round: 0, category: CookieCategory.learned });
     const l3 = d.flows.find((f) => f.match === 'ip,nw_dst=10.244.0.19')!;
     expect(l3.actions).toBe(
@@ -202,7 +204,7 @@ describe('desired flows as OpenFlow', () => {
     });
     // learn actions keep their full 64-bit cookie (pods without pod-mac)
     const learns = of.flatMap((f) => f.instructions.flatMap((i) => (i.type === 'apply_actions' ? i.actions : []))).filter((a) => a.type === 'learn');
-    expect(learns).toHaveLength(2);
+    expect(learns).toHaveLength(1);
     for (const a of learns) expect(a).toMatchObject({ cookie: learnedCookie('p2'), tableId: 35, idleTimeout: LEARNED_MAC_IDLE_S, priority: 100 });
     // the tunnel classification matches in_port and tun_src
     const tun = of[d.flows.findIndex((f) => f.match.includes('tun_src=172.31.0.2'))];
