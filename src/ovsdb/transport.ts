@@ -103,11 +103,18 @@ export interface OvsdbListenOptions {
  */
 export class OvsdbListener {
   private readonly subject = new Subject<OvsdbSocket>();
+  private readonly rejectedSubject = new Subject<OvsdbConnectError>();
   private readonly sockets = new Set<net.Socket>();
   private closed = false;
 
   /** Accepted connections. Completes when the listener is closed. */
   readonly connections: Observable<OvsdbSocket> = this.subject.asObservable();
+  /**
+   * `pssl:` only: a peer whose TLS handshake failed (e.g. its certificate is not signed by our CA), as an
+   * OVSDB_TLS error with the peer's address; the connection is closed and never becomes a session.
+   * Completes when the listener is closed.
+   */
+  readonly rejected: Observable<OvsdbConnectError> = this.rejectedSubject.asObservable();
 
   private constructor(
     private readonly server: net.Server,
@@ -135,8 +142,12 @@ export class OvsdbListener {
     }
     const l = new OvsdbListener(server, ep);
     server.on(ep.kind === 'pssl' ? 'secureConnection' : 'connection', (s: net.Socket) => l.accept(s));
-    // Handshake failures of one client are that client's problem, not the listener's.
-    server.on('tlsClientError', (_e: Error, s: net.Socket) => s.destroy());
+    // Handshake failures of one client are that client's problem, not the listener's: report and drop it.
+    server.on('tlsClientError', (e: Error, s: net.Socket) => {
+      const peer = s.remoteAddress === undefined ? undefined : `${s.remoteAddress}:${s.remotePort}`;
+      s.destroy();
+      l.rejectedSubject.next(new OvsdbConnectError('OVSDB_TLS', `TLS handshake with ${peer ?? 'a peer'} on ${endpoint} failed: ${e.message}`, { endpoint, peer }, e));
+    });
     return new Promise<OvsdbListener>((resolve, reject) => {
       const onError = (e: Error) =>
         reject(new OvsdbConnectError('OVSDB_CONNECT_FAILED', `cannot listen on ${endpoint}: ${e.message}`, { endpoint }, e));
@@ -197,6 +208,7 @@ export class OvsdbListener {
       }
     }
     this.subject.complete();
+    this.rejectedSubject.complete();
   }
 }
 

@@ -70,3 +70,23 @@ it('pssl: an ovsdb-server with an ssl: remote dials our TLS listener', async () 
     await srv?.stop();
   }
 });
+
+it('pssl: a dialing ovsdb-server whose certificate our CA did not sign is refused (rejected, OVSDB_TLS) and never a session', async () => {
+  // Our listener trusts only the controller CA; the server's certificate is signed by the switch CA.
+  const mgr = await OvsdbClient.listen('pssl:0:127.0.0.1', { tls: { ...clientTls, ca: readFileSync(pki.controllerCa) } });
+  const sessions: unknown[] = [];
+  mgr.clients.subscribe((c) => sessions.push(c));
+  let srv: RootOvsdb | undefined;
+  try {
+    const refused = firstValueFrom(mgr.listener.rejected);
+    srv = await startRootOvsdb([`ssl:127.0.0.1:${mgr.listener.port}`], serverArgs);
+    const e = await refused;
+    expect(e).toMatchObject({ code: 'OVSDB_TLS', context: { endpoint: expect.stringMatching(/^pssl:/) } });
+    expect(e.message).toContain('TLS handshake');
+    expect(sessions).toEqual([]);
+    expect(mgr.sessions).toEqual([]);
+  } finally {
+    await mgr.close();
+    await srv?.stop();
+  }
+});
