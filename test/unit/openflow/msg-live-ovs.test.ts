@@ -12,6 +12,9 @@ import { flowMod, type MultipartReplyBody, type MultipartRequestBody, type OfpMe
 import type { Match } from '../../../src/openflow/match';
 import type { Instruction } from '../../../src/openflow/instructions';
 
+/** A message before the client assigns its xid. */
+type Unsent = OfpMessage extends infer M ? (M extends OfpMessage ? Omit<M, 'xid'> : never) : never;
+
 /** A minimal OpenFlow client: sends, and collects replies by xid until the last part of a reply arrives. */
 class Client {
   private readonly sock: net.Socket;
@@ -51,7 +54,7 @@ class Client {
   }
 
   /** Sends `m` (xid assigned) and resolves with its reply parts. */
-  request(m: Omit<OfpMessage, 'xid'>): Promise<OfpMessage[]> {
+  request(m: Unsent): Promise<OfpMessage[]> {
     const xid = ++this.xid;
     const p = new Promise<OfpMessage[]>((done) => this.waiting.set(xid, { got: [], done }));
     this.sock.write(encodeMessage({ ...m, xid } as OfpMessage));
@@ -59,7 +62,7 @@ class Client {
   }
 
   /** Sends messages that have no reply, then a barrier; resolves when the barrier is answered. */
-  async send(...ms: Omit<OfpMessage, 'xid'>[]): Promise<void> {
+  async send(...ms: Unsent[]): Promise<void> {
     for (const m of ms) this.sock.write(encodeMessage({ ...m, xid: ++this.xid } as OfpMessage));
     await this.request({ type: 'BARRIER_REQUEST' });
   }
