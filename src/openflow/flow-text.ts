@@ -228,7 +228,6 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
   let tableGiven = false;
   const entries = new Map<string, MatchEntry>();
   const cols = new Map<string, number>();
-  let cookieGiven = false;
   const put = (name: string, e: MatchEntry, col: number): void => {
     if (entries.has(name)) {
       const prev = entries.get(name)!;
@@ -302,7 +301,6 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
           if (fm.command === OFPFC_ADD) throw textError('cookie masks are only allowed when modifying or deleting flows', val.col);
           fm.cookieMask = cm;
         }
-        cookieGiven = true;
         continue;
       }
       case 'out_port': {
@@ -412,7 +410,6 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
     const e: KnownMatchEntry = parsed.mask === undefined ? { field: f.name, value: parsed.value } : { field: f.name, value: parsed.value, mask: parsed.mask };
     put(f.name, e, tok.col);
   }
-  void cookieGiven;
   // Canonical order: prerequisites first (the registry order), as OVS's decoder checks them in order.
   const match: Match = [...entries.values()].sort((a, b) => order(a) - order(b));
   fm.match = match;
