@@ -247,7 +247,30 @@ export const groupFeaturesReplyCodec = mpCodec<GroupFeatRep>({
     for (let i = 0; i < 4; i++) w.u32(b.maxGroups[i] ?? 0);
     for (let i = 0; i < 4; i++) w.u32(b.actions[i] ?? 0);
   },
+  // ofputil_group_features_format (lib/ofp-group.c), on one line.
   format: (b) =>
-    `types=${hx(b.types)} capabilities=${hx(b.capabilities)}` +
-    GROUP_TYPES.map((t, i) => ` ${t}: max_groups=${b.maxGroups[i]} actions=${hx(b.actions[i] ?? 0)}`).join(''),
+    `Group table: Types: ${hx(b.types)} Capabilities: ${hx(b.capabilities)}` +
+    ['all', 'select', 'indirect', 'fast failover']
+      .map((t, i) =>
+        b.types & (1 << i) ? ` ${t} group: max_groups=${hx(b.maxGroups[i] ?? 0)} actions: ${formatActionBitmap(b.actions[i] ?? 0)}` : '',
+      )
+      .join(''),
 });
+
+/**
+ * OFPAT_* bits as ofpact_bitmap_format prints them: OVS's action order and names (strip_vlan, mod_nw_ttl,
+ * dec_ttl...) for the bits it supports, then the others by their spec names.
+ */
+const ACTION_BITS: [number, string][] = [
+  [0, 'output'], [22, 'group'], [25, 'set_field'], [18, 'strip_vlan'], [17, 'push_vlan'], [23, 'mod_nw_ttl'],
+  [24, 'dec_ttl'], [15, 'set_mpls_ttl'], [16, 'dec_mpls_ttl'], [19, 'push_mpls'], [20, 'pop_mpls'], [21, 'set_queue'],
+  [11, 'copy_ttl_out'], [12, 'copy_ttl_in'], [26, 'push_pbb'], [27, 'pop_pbb'],
+];
+
+function formatActionBitmap(bits: number): string {
+  const names = ACTION_BITS.filter(([b]) => bits & (1 << b)).map(([, n]) => n);
+  const known = ACTION_BITS.reduce((m, [b]) => m | (1 << b), 0);
+  const rest = bits & ~known;
+  if (rest) names.push(hx(rest >>> 0));
+  return names.join(' ');
+}

@@ -32,12 +32,11 @@ function kind(m: OfpMessage): string {
 }
 
 /**
- * Kinds whose ofp-print text OVS lays out as blocks we do not reproduce (table features, group features with
- * action-name lists), or which OVS decodes but we keep opaque (Nicira messages we do not model).
+ * Kinds whose ofp-print text OVS lays out as blocks we do not reproduce (table features), or which OVS decodes
+ * but we keep opaque (Nicira messages we do not model).
  */
 const NOT_COMPARED = new Set([
   'MULTIPART_REPLY:TABLE_FEATURES',
-  'MULTIPART_REPLY:GROUP_FEATURES',
   'EXPERIMENTER',
 ]);
 /** Kinds where OVS adds a dissection of the packet (or continuation details) after the first line. */
