@@ -133,3 +133,23 @@ export async function stpSettled(lab: Lab, timeoutMs = 30_000): Promise<Record<s
   );
   return out;
 }
+
+/**
+ * One TCP connection from `srcNs` to `dstIp:9998`, where a listener in `dstNs` accepts it and reports the peer
+ * address (the connect is retried until the listener is bound). Resolves with the source IP the listener saw.
+ */
+export async function tcpConnect(srcNs: string, dstNs: string, dstIp: string): Promise<string> {
+  const server = run('ip', ['netns', 'exec', dstNs, '/usr/bin/python3', '-c',
+    'import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(("0.0.0.0",9998));' +
+    's.listen(1);s.settimeout(8);c,a=s.accept();print(a[0])']).then((r) => r.stdout.trim(), (e: Error) => `listener failed: ${e.message}`);
+  let done: string | undefined;
+  void server.then((r) => (done = r));
+  const deadline = Date.now() + 8000;
+  while (done === undefined && Date.now() < deadline) {
+    // the connect itself has a 1 s timeout: a dropped SYN fails it rather than waiting for a retransmit
+    await run('ip', ['netns', 'exec', srcNs, '/usr/bin/python3', '-c',
+      `import socket;socket.create_connection(("${dstIp}",9998),timeout=1).close()`]).catch(() => undefined);
+    await Promise.race([server, new Promise((r) => setTimeout(r, 100))]);
+  }
+  return server;
+}

@@ -20,7 +20,7 @@ import { OpenFlowSession } from '../../../src/openflow/session';
 import type { FlowMod } from '../../../src/openflow/types';
 import { TopologyError } from '../../../src/topology/model';
 import type { NodeConvergence } from '../../../src/topology/reconciler';
-import { continuousPing, dumpFlows, pingMatrix, receiverSees, startOverlay } from './helpers';
+import { continuousPing, dumpFlows, pingMatrix, receiverSees, startOverlay, tcpConnect } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -241,6 +241,22 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     await firstValueFrom(ov.store.state$.pipe(filter((st) => !st.nodes[1].pods.some((p) => p.port === pod.port))));
     await ov.rec.whenConverged(10_000);
     expect(await learnedFlows()).toEqual([]);
+    // CNI order: port attached (pod-ip only), then the pod's interface comes up; its IPv6 neighbour discovery
+    // teaches the switch its MAC before it sends any IPv4, so even TCP (which a pod drops when it arrives in a
+    // broadcast frame) reaches it first time. No event tells when ovs-vswitchd learned: poll with a deadline.
+    await vsctl('add-port', 'obr0', pod.port, '--', 'set', 'interface', pod.port, `external_ids:pod-ip=${pod.ip}`);
+    await firstValueFrom(ov.store.state$.pipe(filter((st) => st.nodes[1].pods.some((p) => p.port === pod.port && p.ofport !== undefined))));
+    await ov.rec.whenConverged(10_000);
+    await run('ip', ['-n', pod.netns, 'link', 'set', 'eth0', 'down']);
+    await run('ip', ['-n', pod.netns, 'link', 'set', 'eth0', 'up']);
+    await run('ip', ['-n', pod.netns, 'route', 'replace', 'default', 'via', node.gatewayIp]); // gone with the link
+    const deadline = Date.now() + 5000;
+    while ((await learnedFlows()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await learnedFlows()).toHaveLength(1);
+    expect(await tcpConnect(far.netns, pod.netns, pod.ip)).toBe(far.ip);
+    await vsctl('del-port', 'obr0', pod.port);
+    await firstValueFrom(ov.store.state$.pipe(filter((st) => !st.nodes[1].pods.some((p) => p.port === pod.port))));
+    await ov.rec.whenConverged(10_000);
     await vsctl('add-port', 'obr0', pod.port, '--', 'set', 'interface', pod.port, `external_ids:pod-ip=${pod.ip}`,
       `external_ids:pod-mac=${pod.mac}`);
     await firstValueFrom(ov.store.state$.pipe(filter((st) => st.nodes[1].pods.some((p) => p.port === pod.port && p.ofport !== undefined))));
