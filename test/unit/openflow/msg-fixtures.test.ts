@@ -108,7 +108,11 @@ describe('captured Open vSwitch messages', () => {
       const k = kind(msg);
       // Kinds we do not print OVS's way, and messages OVS itself cannot decode (it prints a hex dump).
       if (NOT_COMPARED.has(k) || f.ofpPrint.split('\n')[0]!.includes('***decode error')) return;
-      if (FIRST_LINE_ONLY.has(k)) {
+      // An ERROR whose data is a whole request prints that request after the error name, in both readings.
+      // (Not when the request is a Nicira message we keep opaque: OVS decodes it, we print its bytes.)
+      const wholeError =
+        msg.type === 'ERROR' && !f.ofpPrint.includes('***') && !text.includes('OFPT_EXPERIMENTER (OF1.3)');
+      if (FIRST_LINE_ONLY.has(k) && !wholeError) {
         expect(normalise(text).startsWith(normalise(f.ofpPrint.split('\n')[0]!))).toBe(true);
       } else {
         expect(normalise(text)).toBe(normalise(f.ofpPrint));
