@@ -14,7 +14,7 @@ Runs the overlay controller until SIGINT/SIGTERM and follows edits of the config
   --audit-ms N     drift audit period (default 10000; 0 disables)
   --lab-state DIR  apply host settings inside the namespaces of the lab in DIR (default: the config's
                    directory when it holds a lab.json written by 'ovs-sdn lab up')
-  --no-host        do not touch host networking (gateway address, route, MTU)
+  --no-host        do not touch host networking (gateway address, route; classic mode: kbr0)
 `;
 
 export default async function overlay(args: string[]): Promise<number> {
