@@ -33,6 +33,14 @@ it('convert and remove-db: the aware client keeps its session and re-syncs; the 
         txn.mutate('Open_vSwitch', [where.uuid([...snap.rows('Open_vSwitch').keys()][0])], [mutate.insert('bridges', [b.uuidName])]);
       });
     await addBridge('before');
+    // The awareness survives a reconnect (the client re-sends set_db_change_aware): kill and restart first.
+    const backA = firstValueFrom(aware.reconnected$);
+    const backP = firstValueFrom(plain.reconnected$);
+    await ovs.stopOvsdb(true);
+    await ovs.startOvsdb();
+    await Promise.all([backA, backP]);
+    drops.aware = 0;
+    drops.plain = 0;
 
     // Schema conversion (to the same schema): the server cancels the aware client's monitor and closes the
     // unaware client's connection.
