@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetNs } from './netns';
 import { OvsInstance } from './ovs-instance';
-import { run, runSyncQuiet, terminate } from './process';
+import { readPidfile, run, runSyncQuiet, terminate } from './process';
 import { cidrHost, formatCidr, formatIpv4Address, macForIpv4, parseCidr } from '../topology/cidr';
 import { attachPodPort } from '../topology/attach';
 import { tunnelOverhead } from '../topology/model';
@@ -317,6 +317,32 @@ export class Lab {
     s.nodes = s.nodes.filter((n) => n !== node);
     await writeState(this);
     await writeFile(s.configPath, `${JSON.stringify(this.clusterConfig(), null, 2)}\n`);
+  }
+
+  /**
+   * Kills one node's ovsdb-server or ovs-vswitchd (SIGKILL: a crash, by the PID the lab recorded) and starts
+   * it again on the same database, sockets and namespace; records the new PID. Resolves once it is running.
+   */
+  async restartDaemon(name: string, daemon: 'ovsdb-server' | 'ovs-vswitchd'): Promise<number> {
+    const node = this.state.nodes.find((n) => n.name === name);
+    if (!node) throw new LabError('LAB_BAD_OPTIONS', `no lab node ${name}`);
+    const pid = daemon === 'ovsdb-server' ? node.ovsdbPid : node.vswitchdPid;
+    if (isOurDaemon(pid, node.dir)) {
+      process.kill(pid, 'SIGKILL');
+      await terminate(pid, 0); // waits until it is gone
+    }
+    const d = node.dir;
+    const pidfile = join(d, `${daemon}.pid`);
+    const common = [`--pidfile=${pidfile}`, `--unixctl=${join(d, `${daemon}.ctl`)}`, `--log-file=${join(d, `${daemon}.log`)}`, '--detach'];
+    const args = daemon === 'ovsdb-server' ? [join(d, 'conf.db'), `--remote=punix:${join(d, 'db.sock')}`, ...common] : [node.dbEndpoint, ...common];
+    await run('ip', ['netns', 'exec', node.netns, daemon, ...args], {
+      env: { ...process.env, OVS_RUNDIR: d, OVS_LOGDIR: d, OVS_DBDIR: d, OVS_SYSCONFDIR: d },
+    });
+    const newPid = await readPidfile(pidfile);
+    if (daemon === 'ovsdb-server') node.ovsdbPid = newPid;
+    else node.vswitchdPid = newPid;
+    await writeState(this);
+    return newPid;
   }
 
   /** Stops everything this lab started (by PID), deletes its namespaces and its directory. */
