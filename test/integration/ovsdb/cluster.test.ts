@@ -95,6 +95,10 @@ it('leaderOnly skips the follower in a remote list; without it the first member 
     await leader.close();
   }
   await expect(OvsdbClient.connect(s2.unixEndpoint, { reconnect: false, leaderOnly: true })).rejects.toBeInstanceOf(OvsdbNotLeaderError);
+  await expect(OvsdbClient.connect(s2.unixEndpoint, { reconnect: false, leaderOnly: true })).rejects.toMatchObject({
+    code: 'OVSDB_NOT_LEADER',
+    context: { endpoint: s2.unixEndpoint, database: 'Open_vSwitch' },
+  });
 });
 
 it('monitor_cond_since resumes after a reconnect with only the missed changes (found = true)', async () => {
