@@ -13,9 +13,10 @@
  *
  * Waiting for ovs-vswitchd, as `ovs-vsctl` does: the transaction also increments `Open_vSwitch.next_cfg`
  * (`mutate +=1`) and selects it back; ovs-vswitchd copies it to `cur_cfg` when it has applied the
- * configuration, which the replica observes. Then each interface the operation touched is checked: an
- * `ofport` of -1 or a non-empty `error` column is a failure (reported in the result; thrown as
- * {@link VswitchInterfaceError} unless `allowInterfaceErrors`).
+ * configuration, which the replica observes. Then each interface the operation was asked about is checked,
+ * whether this call changed it or not (a call with nothing to send first waits for ovs-vswitchd only if it is
+ * behind, cur_cfg < next_cfg): an `ofport` of -1 or a non-empty `error` column is a failure (reported in the
+ * result; thrown as {@link VswitchInterfaceError} unless `allowInterfaceErrors`).
  *
  * Concurrency: operations build from the replica and guard their assumptions with `wait` operations
  * (e.g. "no bridge named X exists"); if another client got there first, the transaction fails at that
