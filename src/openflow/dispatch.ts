@@ -33,7 +33,7 @@ import {
 } from './types';
 import type { MessageCodec, MultipartCodec } from './msg/codec';
 import { dataView } from './msg/fastpath';
-import { u16At, u32At } from './msg/common';
+import { hexCap, u16At, u32At } from './msg/common';
 import * as sw from './msg/switch';
 import { errorCodec } from './msg/error';
 import * as flow from './msg/flow';
@@ -66,7 +66,7 @@ const opaqueExperimenter: MessageCodec<ExperimenterMsg> = {
     throw new Error('decoded by dispatch');
   },
   encode: (w, m) => void w.bytes(m.data),
-  format: (m) => `experimenter=0x${m.experimenter.toString(16).padStart(8, '0')} exp_type=${m.expType} data=${m.data.toString('hex')}`,
+  format: (m) => `experimenter=0x${m.experimenter.toString(16).padStart(8, '0')} exp_type=${m.expType} data=${hexCap(m.data)}`,
 };
 
 const multipartRequestCodec: MessageCodec<MultipartRequest> = {
@@ -268,9 +268,9 @@ function encodeMpBody(w: Writer, flags: number, body: MultipartRequestBody | Mul
 
 function formatMpBody(body: MultipartRequestBody | MultipartReplyBody, table: AnyMpCodec[]): string {
   if (body.mpType === 'EXPERIMENTER') {
-    return `experimenter=0x${body.experimenter.toString(16).padStart(8, '0')} exp_type=${body.expType} data=${body.data.toString('hex')}`;
+    return `experimenter=0x${body.experimenter.toString(16).padStart(8, '0')} exp_type=${body.expType} data=${hexCap(body.data)}`;
   }
-  if (body.mpType === 'UNKNOWN') return `type=${body.mpTypeCode} data=${body.data.toString('hex')}`;
+  if (body.mpType === 'UNKNOWN') return `type=${body.mpTypeCode} data=${hexCap(body.data)}`;
   return table[MULTIPART_TYPE_NAMES.indexOf(body.mpType)]!.format(body).trim();
 }
 
@@ -384,16 +384,20 @@ export function messageName(msg: OfpMessage): string {
  * `OFPT_FLOW_MOD (OF1.3) (xid=0x2): ADD priority=100,ip,in_port=1 actions=output:2`.
  */
 export function formatMessage(msg: OfpMessage): string {
+  return formatAt(msg, 0);
+}
+
+function formatAt(msg: OfpMessage, depth: number): string {
   const c = BY_NAME.get(msg.type);
   const version = msg.type === 'HELLO' || msg.type === 'ERROR' ? msg.version : OFP13_VERSION;
   let s = `${messageName(msg)} (${VERSION_NAMES[version] ?? `OF0x${version.toString(16).padStart(2, '0')}`}) (xid=0x${msg.xid.toString(16)}):`;
   if ((msg.type === 'MULTIPART_REQUEST' || msg.type === 'MULTIPART_REPLY') && msg.flags) s += ` flags=${msg.flags === 1 ? '[more]' : `0x${msg.flags.toString(16)}`}`;
   let body = c ? c.format(msg) : '';
-  if (msg.type === 'ERROR' && msg.data.length >= OFP_HEADER_LEN) {
+  if (msg.type === 'ERROR' && msg.data.length >= OFP_HEADER_LEN && depth < 2) {
     // Like ofp-print, show the offending request decoded when its bytes are whole.
     try {
       const inner = decodeMessage(msg.data);
-      body = `${body.replace(/ data=[0-9a-f]*$/, '')} ${formatMessage(inner)}`;
+      body = `${body.replace(/ data=\S*( \S*)?$/, '')} ${formatAt(inner, depth + 1)}`;
     } catch {
       // truncated or undecodable: keep the hex
     }

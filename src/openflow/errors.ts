@@ -42,6 +42,8 @@ export type OpenFlowDecodeErrorCode =
   | 'OFPBMC_BAD_WILDCARDS'
   // ofp_hello_failed_code (OFPET_HELLO_FAILED)
   | 'OFPHFC_INCOMPATIBLE'
+  // ofp_bundle_failed_code (OF1.4; ONF extension 230 for OF1.3)
+  | 'OFPBFC_MSG_UNSUP'
   // ofp_table_features_failed_code
   | 'OFPTFFC_BAD_LEN'
   | 'OFPTFFC_BAD_ARGUMENT'

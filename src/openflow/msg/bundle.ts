@@ -125,6 +125,13 @@ export const bundleAddCodec = codec<BundleAdd>({
     if (innerLen < 8 || innerLen > r.remaining) {
       throw r.error('OFPBRC_BAD_LEN', `inner message length ${innerLen} is below 8 or beyond the ${r.remaining} bytes left`, innerStart + 2);
     }
+    // A bundle cannot hold bundle messages (OVS: ofputil_is_bundlable); refusing them also bounds recursion.
+    if (r.buf[r.pos + 1] === OFPT_EXPERIMENTER && innerLen >= 16 && r.buf.readUInt32BE(r.pos + 8) === ONF_VENDOR_ID) {
+      const t = r.buf.readUInt32BE(r.pos + 12);
+      if (t === ONF_ET_BUNDLE_ADD || t === ONF_ET_BUNDLE_CONTROL) {
+        throw r.error('OFPBFC_MSG_UNSUP', 'a bundle message cannot be added to a bundle', innerStart);
+      }
+    }
     const inner = r.bytes(innerLen, 'inner message');
     let message: OfpMessage;
     try {
@@ -145,6 +152,9 @@ export const bundleAddCodec = codec<BundleAdd>({
     return { type: 'BUNDLE_ADD', xid: h.xid, bundleId, flags, message, properties };
   },
   encode(w, m) {
+    if (m.message.type === 'BUNDLE_ADD' || m.message.type === 'BUNDLE_CONTROL') {
+      throw new OpenFlowDecodeError('OFPBFC_MSG_UNSUP', 'a bundle message cannot be added to a bundle', 0, 'BUNDLE_ADD');
+    }
     w.u32(m.bundleId).u16(0).u16(m.flags);
     const start = w.pos;
     bundleHooks.encode(m.message, w);

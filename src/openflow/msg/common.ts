@@ -152,6 +152,12 @@ export function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 }
 
+/** Hex of at most the first `max` bytes, with the total length when cut (keeps log lines bounded). */
+export function hexCap(b: Uint8Array, max = 64): string {
+  const h = Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, max)).toString('hex');
+  return b.length > max ? `${h}...(${b.length} bytes)` : h;
+}
+
 /** `0x1f` style hex for formatting. */
 export function hx(v: number | bigint): string {
   return `0x${v.toString(16)}`;

@@ -5,6 +5,7 @@
  */
 import { OFPET_EXPERIMENTER, OFPT_ERROR, type ErrorMsg } from '../types';
 import { codec } from './codec';
+import { hexCap } from './common';
 
 /** Error type names (ofp_error_type), indexed by value. */
 export const OFP_ERROR_TYPE_NAMES = [
@@ -131,6 +132,6 @@ export const errorCodec = codec<ErrorMsg>({
         ? (OFP_EXPERIMENTER_ERROR_NAMES[m.experimenter ?? 0]?.[m.code] ??
           `experimenter=0x${(m.experimenter ?? 0).toString(16).padStart(8, '0')} exp_type=${m.code}`)
         : ofpErrorName(m.errType, m.code);
-    return m.data.length ? `${name} data=${m.data.toString('hex')}` : name;
+    return m.data.length ? `${name} data=${hexCap(m.data)}` : name;
   },
 });

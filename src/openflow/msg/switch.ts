@@ -30,7 +30,7 @@ import {
   type SetAsync,
 } from '../types';
 import { codec, mpCodec } from './codec';
-import { forEachProp, hx, parseFixed, writeProp } from './common';
+import { forEachProp, hexCap, hx, parseFixed, writeProp } from './common';
 
 // ---- HELLO (A.5.1): a list of hello elements (u16 type, u16 length excl. padding to 8). ----
 
@@ -95,7 +95,7 @@ export const helloCodec = codec<import('../types').Hello>({
 // ---- ECHO (A.5.2, A.5.3): arbitrary data. ----
 
 function formatData(d: Buffer): string {
-  return `${d.length} bytes of payload${d.length ? ` ${d.toString('hex')}` : ''}`;
+  return `${d.length} bytes of payload${d.length ? ` ${hexCap(d)}` : ''}`;
 }
 
 export const echoRequestCodec = codec<import('../types').EchoRequest>({

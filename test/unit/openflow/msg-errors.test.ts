@@ -1,7 +1,7 @@
 /**
  * One test per error code the message layer raises: each checks the code, the message type and the offset.
  */
-import { decodeMessage, encodeMessage } from '../../../src/openflow/dispatch';
+import { decodeMessage, encodeMessage, formatMessage } from '../../../src/openflow/dispatch';
 import { OpenFlowDecodeError } from '../../../src/openflow/errors';
 import { decodeHeader } from '../../../src/openflow/header';
 import { OpenFlowFramer } from '../../../src/openflow/framer';
@@ -147,5 +147,50 @@ describe('decode errors', () => {
     }
     const role = { type: 'ROLE_REQUEST', xid: 1, role: 2, generationId: 5 } as unknown as OfpMessage;
     expect(err(() => encodeMessage(role)).code).toBe('OFPSDN_BAD_VALUE');
+  });
+
+  it('OFPBFC_MSG_UNSUP: a bundle message inside BUNDLE_ADD (decode and encode), even nested thousands deep', () => {
+    const inner = nested(24, (b, at) => {
+      b.writeUInt32BE(0x4f4e4600, at + 8);
+      b.writeUInt32BE(2301, at + 12);
+      b.writeUInt32BE(1, at + 16);
+      b.writeUInt16BE(1, at + 22);
+    }, 4);
+    const e = err(() => decodeMessage(inner));
+    expect([e.code, e.msgType, e.offset]).toEqual(['OFPBFC_MSG_UNSUP', 'BUNDLE_ADD', 24]);
+    const ctl: OfpMessage = { type: 'BUNDLE_CONTROL', xid: 1, bundleId: 1, ctrlType: 0, flags: 0, properties: [] };
+    const add: OfpMessage = { type: 'BUNDLE_ADD', xid: 1, bundleId: 1, flags: 0, properties: [], message: ctl };
+    expect(err(() => encodeMessage(add)).code).toBe('OFPBFC_MSG_UNSUP');
+  });
+});
+
+/**
+ * The largest message made of `prefix`-byte headers of type `type`, each wrapping the rest, around a
+ * BARRIER_REQUEST; `fill` writes each header's body fields.
+ */
+function nested(prefix: number, fill: (b: Buffer, at: number) => void, type: number): Buffer {
+  const core = Buffer.from('0414000800000001', 'hex');
+  const n = Math.floor((0xffff - core.length) / prefix);
+  const out = Buffer.alloc(n * prefix + core.length);
+  core.copy(out, n * prefix);
+  for (let i = 0; i < n; i++) {
+    const at = i * prefix;
+    out[at] = 4;
+    out[at + 1] = type;
+    out.writeUInt16BE(out.length - at, at + 2);
+    out.writeUInt32BE(1, at + 4);
+    fill(out, at);
+  }
+  return out;
+}
+
+describe('deeply nested input', () => {
+  it('an ERROR carrying an ERROR carrying ... (5000 deep) decodes, re-encodes and prints a bounded line', () => {
+    const b = nested(12, (buf, at) => buf.writeUInt32BE(0x00010001, at + 8), 1);
+    const m = decodeMessage(b);
+    expect(encodeMessage(m).equals(b)).toBe(true);
+    const text = formatMessage(m);
+    expect(text.length).toBeLessThan(1000);
+    expect(text).toContain(`...(${b.length - 36} bytes)`);
   });
 });
