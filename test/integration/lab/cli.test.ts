@@ -1,9 +1,11 @@
 /** The lab, overlay and demo subcommands, run in-process. */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import demo from '../../../src/cli/demo';
 import lab from '../../../src/cli/lab';
+import { isAlive } from '../../../src/lab/process';
 import overlay from '../../../src/cli/overlay';
 
 jest.setTimeout(60_000);
@@ -46,7 +48,7 @@ function captureStdout() {
 describe('ovs-sdn lab / overlay / demo', () => {
   const base = mkdtempSync(join(tmpdir(), 'osdn-cli-'));
   afterAll(async () => {
-    if (existsSync(join(base, 'lab', 'lab.json'))) await lab(['down', '--dir', join(base, 'lab')]);
+    for (const d of ['lab', 'demo-keep']) if (existsSync(join(base, d, 'lab.json'))) await lab(['down', '--dir', join(base, d)]);
     rmSync(base, { recursive: true, force: true });
   });
 
@@ -88,5 +90,35 @@ describe('ovs-sdn lab / overlay / demo', () => {
     expect(cap.text).toMatch(/overlay: all nodes converged in \d+ ms/);
     expect(code).toBe(0);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('demo --keep leaves the lab running (flows installed); lab down then removes it', async () => {
+    const dir = join(base, 'demo-keep');
+    const cap = captureStdout();
+    let code: number;
+    try {
+      code = await demo(['--nodes', '2', '--pods', '1', '--dir', dir, '--keep']);
+    } finally {
+      cap.restore();
+    }
+    expect(code).toBe(0);
+    expect(cap.text).toContain('--keep: lab left running');
+    const state = JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')) as { nodes: { netns: string; vswitchdPid: number; pods: { netns: string }[] }[] };
+    const namespaces = state.nodes.flatMap((n) => [n.netns, ...n.pods.map((p) => p.netns)]);
+    const listed = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]);
+    expect(namespaces.every((ns) => listed().includes(ns))).toBe(true);
+    expect(state.nodes.every((n) => isAlive(n.vswitchdPid))).toBe(true);
+    // the pods still reach each other with the controller gone (flows stay installed)
+    const pod2 = (JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')) as { nodes: { pods: { ip: string }[] }[] }).nodes[1].pods[0].ip;
+    expect(() => execFileSync('ip', ['netns', 'exec', state.nodes[0].pods[0].netns, 'ping', '-c', '1', '-W', '2', pod2])).not.toThrow();
+    const cap2 = captureStdout();
+    try {
+      expect(await lab(['down', '--dir', dir])).toBe(0);
+    } finally {
+      cap2.restore();
+    }
+    expect(existsSync(dir)).toBe(false);
+    expect(namespaces.some((ns) => listed().includes(ns))).toBe(false);
+    expect(state.nodes.some((n) => isAlive(n.vswitchdPid))).toBe(false); // a zombie awaiting PID 1 counts as gone
   });
 });
