@@ -7,6 +7,10 @@
  * {@link Reader}, and every failure is an {@link OpenFlowDecodeError} carrying the spec's code, the message
  * type and the byte offset. Unknown experimenter messages and multipart types decode to opaque values that
  * re-encode byte for byte; an unknown ofp_header.type is OFPBRC_BAD_TYPE.
+ *
+ * Hot paths: the ofp_header is read with direct byte access here (header.ts's `decodeHeader` is the
+ * binary-parser form of the same struct); FLOW_MOD, flow stats and PACKET_IN use msg/fastpath.ts; each
+ * codec's integer fields are range-checked by a compiled checker before encoding.
  */
 import { OpenFlowDecodeError } from './errors';
 import { Reader } from './reader';

@@ -7,6 +7,7 @@
  * a length below 8 is `OFPBRC_BAD_LEN`, a length over the configured cap is `OFPSDN_MSG_TOO_LARGE`. Either error
  * leaves the stream unsynchronisable, so the framer then stays failed and rethrows the same error.
  */
+import { Observable, type OperatorFunction } from 'rxjs';
 import { OpenFlowDecodeError } from './errors';
 import { OFP_HEADER_LEN, OFP_MAX_MSG_LEN } from './types';
 
@@ -135,4 +136,33 @@ export class OpenFlowFramer {
       throw this.failed;
     }
   }
+}
+
+/**
+ * The framer as an rxjs operator: a stream of byte chunks in, whole messages out. A framing error errors the
+ * output stream with the {@link OpenFlowDecodeError}; each subscription gets its own framer.
+ *
+ * ```ts
+ * fromEvent<Buffer>(socket, 'data').pipe(openflowFrames(), map((b) => decodeMessage(b)))
+ * ```
+ */
+export function openflowFrames(opts: OpenFlowFramerOptions = {}): OperatorFunction<Buffer, Buffer> {
+  return (source) =>
+    new Observable<Buffer>((sub) => {
+      const framer = new OpenFlowFramer(opts);
+      return source.subscribe({
+        next(chunk) {
+          let out: Buffer[];
+          try {
+            out = framer.push(chunk);
+          } catch (e) {
+            sub.error(e);
+            return;
+          }
+          for (const m of out) sub.next(m);
+        },
+        error: (e: unknown) => sub.error(e),
+        complete: () => sub.complete(),
+      });
+    });
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OpenFlowFramer } from '../../../src/openflow/framer';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { OpenFlowFramer, openflowFrames } from '../../../src/openflow/framer';
 import { OpenFlowDecodeError } from '../../../src/openflow/errors';
 import { decodeMessage } from '../../../src/openflow/dispatch';
 
@@ -128,5 +129,18 @@ describe('OpenFlowFramer', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('openflowFrames (rxjs operator)', () => {
+  it('turns chunks into messages, and a framing error into a stream error', async () => {
+    const msgs = captured.slice(0, 6);
+    const s = Buffer.concat(msgs);
+    const chunks = [s.subarray(0, 5), s.subarray(5, 31), s.subarray(31)];
+    const out = await lastValueFrom(from(chunks).pipe(openflowFrames(), toArray()));
+    expect(out.map((b) => b.toString('hex'))).toEqual(msgs.map((b) => b.toString('hex')));
+    await expect(lastValueFrom(from([Buffer.from('04000002', 'hex')]).pipe(openflowFrames()))).rejects.toMatchObject({
+      code: 'OFPBRC_BAD_LEN',
+    });
   });
 });
