@@ -698,7 +698,7 @@ export interface PacketIn {
   match: Match;
   /**
    * The packet (or its first miss_send_len bytes). When decoded, a view into the decoded message's buffer,
-   * not a copy: copy it if that buffer is reused (buffers from a socket or {@link OpenFlowFramer} are not).
+   * not a copy: copy it if that buffer is reused (buffers from a socket or from OpenFlowFramer are not).
    */
   data: Buffer;
 }
