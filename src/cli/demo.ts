@@ -5,6 +5,7 @@ import { Lab } from '../lab/lab';
 import { IprouteHostNetwork } from '../topology/host-network';
 import { OverlayReconciler, type NodeConvergence } from '../topology/reconciler';
 import { TopologyStore } from '../topology/store';
+import { waitForStpSettled } from '../topology/stp';
 import { DEFAULT_LAB_DIR, parseOpts } from './lab';
 
 export default async function demo(args: string[]): Promise<number> {
@@ -43,8 +44,14 @@ export default async function demo(args: string[]): Promise<number> {
       const mine = passes.filter((p) => p.node === x.name);
       say(`  ${x.name}: ${mine.length} pass(es), ${mine.map((p) => `${p.ms} ms (+${p.added} flows)`).join(', ')}; round ${rec.round(x.name)}`);
     }
-    // Classic mode needs STP to reach forwarding first; give every pair a few attempts.
-    const attempts = mode === 'classic' ? 15 : 3;
+    if (mode === 'classic') {
+      // STP must settle before traffic flows (forward delay 2 x 4 s): await the port states in OVSDB.
+      t = Date.now();
+      await Promise.all(lab.state.nodes.map((x) => waitForStpSettled(x.dbEndpoint)));
+      say(`classic mode: STP settled on every node in ${Date.now() - t} ms`);
+    }
+    // The first packet to a new peer may go to the userspace tunnel's neighbour resolution: 3 attempts.
+    const attempts = 3;
     const allPods = lab.state.nodes.flatMap((x) => x.pods);
     const srcs = [...allPods.map((p) => ({ name: p.name, ns: p.netns })), ...lab.state.nodes.map((x) => ({ name: x.name, ns: x.netns }))];
     t = Date.now();

@@ -11,3 +11,4 @@ export * from './reconciler';
 export * from './reconciler-flows';
 export * from './attach';
 export * from './ovsdb-shape';
+export * from './stp';

@@ -4,9 +4,7 @@ import { run } from '../../../src/lab/process';
 import { IprouteHostNetwork } from '../../../src/topology/host-network';
 import { OverlayReconciler, type OverlayReconcilerOptions } from '../../../src/topology/reconciler';
 import { TopologyStore } from '../../../src/topology/store';
-import { OvsdbClient } from '../../../src/ovsdb/client';
-import { Replica } from '../../../src/ovsdb/replica';
-import { openVSwitchSchema, type OpenVSwitchDb } from '../../../src/ovsdb/schemas/open-vswitch';
+import { waitForStpSettled } from '../../../src/topology/stp';
 
 /** A store filled from the lab's cluster config and a reconciler whose host adapter works in the lab's namespaces. */
 export function startOverlay(lab: Lab, opts: OverlayReconcilerOptions = {}) {
@@ -96,42 +94,10 @@ export async function receiverSees(srcNs: string, dstNs: string, dstIp: string):
   return recv;
 }
 
-/**
- * Resolves when 802.1D STP on every node's obr0 has settled: each tunnel port of obr0 reports `stp_state`
- * `forwarding` or `blocking` in its Port `status` (ovs-vswitchd publishes it in OVSDB when it changes), and at
- * least one is forwarding. Awaited through an OVSDB replica of Bridge/Port per node (an event, no polling).
- * Resolves with the states by node and port.
- */
+/** {@link waitForStpSettled} on every lab node; resolves with the STP port states by node. */
 export async function stpSettled(lab: Lab, timeoutMs = 30_000): Promise<Record<string, Record<string, string>>> {
-  const out: Record<string, Record<string, string>> = {};
-  await Promise.all(
-    lab.state.nodes.map(async (n) => {
-      const client = await OvsdbClient.connect(n.dbEndpoint);
-      try {
-        const replica = await Replica.start<OpenVSwitchDb>(client, openVSwitchSchema(), {
-          tables: { Bridge: { columns: ['name', 'ports'] }, Port: { columns: ['name', 'status'] } },
-        });
-        try {
-          out[n.name] = await replica.waitFor((s) => {
-            const br = s.lookup('Bridge', { name: 'obr0' });
-            if (!br) return undefined;
-            const states: Record<string, string> = {};
-            for (const pu of br.ports) {
-              const p = s.get('Port', pu);
-              if (p && /^(gre|vxlan)-/.test(p.name)) states[p.name] = p.status.stp_state ?? 'none';
-            }
-            const v = Object.values(states);
-            return v.length > 0 && v.every((x) => x === 'forwarding' || x === 'blocking') && v.includes('forwarding') ? states : undefined;
-          }, timeoutMs);
-        } finally {
-          await replica.close();
-        }
-      } finally {
-        await client.close();
-      }
-    }),
-  );
-  return out;
+  const states = await Promise.all(lab.state.nodes.map((n) => waitForStpSettled(n.dbEndpoint, { timeoutMs })));
+  return Object.fromEntries(lab.state.nodes.map((n, i) => [n.name, states[i]]));
 }
 
 /**
