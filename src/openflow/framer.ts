@@ -5,7 +5,8 @@
  * byte stream of messages, each starting with an 8-byte ofp_header whose u16 `length` covers the whole
  * message. The framer cuts that stream into messages however it is chunked. It never trusts the length field:
  * a length below 8 is `OFPBRC_BAD_LEN`, a length over the configured cap is `OFPSDN_MSG_TOO_LARGE`. Either error
- * leaves the stream unsynchronisable, so the framer then stays failed and rethrows the same error.
+ * leaves the stream unsynchronisable, so the framer then stays failed and rethrows the same error. Bad input
+ * loses nothing: every whole message that precedes the bad header is delivered first (see {@link OpenFlowFramer.push}).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { OpenFlowDecodeError } from './errors';
@@ -61,9 +62,21 @@ export class OpenFlowFramer {
   }
 
   /**
-   * Adds `chunk` to the stream and returns every message it completes, in order. Throws
-   * {@link OpenFlowDecodeError} (`OFPBRC_BAD_LEN` / `OFPSDN_MSG_TOO_LARGE`) on a bad length; messages completed
-   * before the bad one in the same chunk are lost with it, since the connection must be closed anyway.
+   * The framing error the stream hit, or null. Set as soon as the bad header is seen, also when
+   * {@link push} returned the messages that preceded it instead of throwing: a caller that must act at once
+   * (close the connection) checks this after handling the returned messages.
+   */
+  get error(): OpenFlowDecodeError | null {
+    return this.failed;
+  }
+
+  /**
+   * Adds `chunk` to the stream and returns every message it completes, in order. On a bad length
+   * (`OFPBRC_BAD_LEN` / `OFPSDN_MSG_TOO_LARGE`) nothing that precedes it is lost: if this chunk completed whole
+   * messages before the bad header, they are returned and the framer is marked failed ({@link error} is set);
+   * the error is thrown by the next push. If no message precedes it in this push, the
+   * {@link OpenFlowDecodeError} is thrown at once. A failed framer rethrows the same error on every push until
+   * {@link reset}.
    *
    * Cost is linear in the bytes pushed, however the stream is chunked: partial messages are kept as a list
    * and joined once, when the message is complete.
@@ -91,7 +104,16 @@ export class OpenFlowFramer {
     const n = buf.length;
     while (n - pos >= 4) {
       const len = buf.readUInt16BE(pos + 2);
-      this.check(len, pos);
+      if (len < OFP_HEADER_LEN || len > this.cap) {
+        if (out.length === 0) this.check(len, pos); // throws
+        // Deliver what precedes the bad header now; the error surfaces on the next push (and via `error`).
+        this.failed = this.lengthError(len, pos);
+        this.streamOffset += pos;
+        this.pending = [];
+        this.pendingLen = 0;
+        this.need = 0;
+        return out;
+      }
       if (n - pos < len) {
         this.need = len;
         break;
@@ -118,23 +140,22 @@ export class OpenFlowFramer {
     this.streamOffset = 0;
   }
 
+  /** Throws (and records) the framing error if `len`, read at `pos` of the current data, is not acceptable. */
   private check(len: number, pos: number): void {
-    if (len < OFP_HEADER_LEN) {
-      this.failed = new OpenFlowDecodeError(
-        'OFPBRC_BAD_LEN',
-        `ofp_header.length ${len} is below 8 (stream offset ${this.streamOffset + pos})`,
-        2,
-      );
-      throw this.failed;
-    }
-    if (len > this.cap) {
-      this.failed = new OpenFlowDecodeError(
-        'OFPSDN_MSG_TOO_LARGE',
-        `ofp_header.length ${len} exceeds the cap of ${this.cap} bytes (stream offset ${this.streamOffset + pos})`,
-        2,
-      );
-      throw this.failed;
-    }
+    if (len >= OFP_HEADER_LEN && len <= this.cap) return;
+    this.failed = this.lengthError(len, pos);
+    throw this.failed;
+  }
+
+  private lengthError(len: number, pos: number): OpenFlowDecodeError {
+    const at = this.streamOffset + pos;
+    return len < OFP_HEADER_LEN
+      ? new OpenFlowDecodeError('OFPBRC_BAD_LEN', `ofp_header.length ${len} is below 8 (stream offset ${at})`, 2)
+      : new OpenFlowDecodeError(
+          'OFPSDN_MSG_TOO_LARGE',
+          `ofp_header.length ${len} exceeds the cap of ${this.cap} bytes (stream offset ${at})`,
+          2,
+        );
   }
 }
 
@@ -160,6 +181,9 @@ export function openflowFrames(opts: OpenFlowFramerOptions = {}): OperatorFuncti
             return;
           }
           for (const m of out) sub.next(m);
+          // Messages before a bad header were delivered above; now the error, once.
+          const err = framer.error;
+          if (err) sub.error(err);
         },
         error: (e: unknown) => sub.error(e),
         complete: () => sub.complete(),

@@ -89,6 +89,27 @@ describe('OpenFlowFramer', () => {
     expect(f.push(captured[0]!)).toHaveLength(1);
   });
 
+  it('delivers every whole message before a bad header in the same chunk, then surfaces the error once', () => {
+    const [a, b] = [captured[0]!, captured[1]!];
+    const bad = Buffer.from('0400000300000001', 'hex');
+    const f = new OpenFlowFramer();
+    const got = f.push(Buffer.concat([a, b, bad]));
+    expect(got.map((m) => m.toString('hex'))).toEqual([a.toString('hex'), b.toString('hex')]);
+    expect(f.isFailed).toBe(true);
+    expect(f.error).toMatchObject({ code: 'OFPBRC_BAD_LEN' });
+    expect(f.error!.message).toContain(`stream offset ${a.length + b.length}`);
+    expect(codeOf(() => f.push(Buffer.alloc(0)))).toBe('OFPBRC_BAD_LEN');
+    // Same through a carried-over partial message: the first message completes across the two pushes.
+    const g = new OpenFlowFramer({ maxMessageLength: 1024 });
+    const tooBig = Buffer.from('0400ffff00000001', 'hex');
+    expect(g.push(a.subarray(0, 3))).toEqual([]);
+    expect(g.push(Buffer.concat([a.subarray(3), b, tooBig])).map((m) => m.toString('hex'))).toEqual([
+      a.toString('hex'),
+      b.toString('hex'),
+    ]);
+    expect(g.error).toMatchObject({ code: 'OFPSDN_MSG_TOO_LARGE' });
+  });
+
   it('detects a bad length as soon as the length field has arrived', () => {
     const f = new OpenFlowFramer();
     expect(f.push(Buffer.from('0400', 'hex'))).toEqual([]);
@@ -122,7 +143,9 @@ describe('OpenFlowFramer', () => {
         let framed = 0;
         try {
           for (let i = 0; i < b.length; i += chunk) for (const m of f.push(b.subarray(i, i + chunk))) framed += m.length;
-          expect(framed + f.bufferedBytes).toBe(b.length);
+          // A bad header after delivered messages fails the framer without a throw (the next push throws).
+          if (f.isFailed) expect(f.error).toBeInstanceOf(OpenFlowDecodeError);
+          else expect(framed + f.bufferedBytes).toBe(b.length);
         } catch (e) {
           expect(e).toBeInstanceOf(OpenFlowDecodeError);
         }
@@ -142,5 +165,26 @@ describe('openflowFrames (rxjs operator)', () => {
     await expect(lastValueFrom(from([Buffer.from('04000002', 'hex')]).pipe(openflowFrames()))).rejects.toMatchObject({
       code: 'OFPBRC_BAD_LEN',
     });
+  });
+
+  it('emits the messages that precede a bad header in the same chunk, then errors once', async () => {
+    const [a, b] = [captured[0]!, captured[1]!];
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      from([Buffer.concat([a, b, Buffer.from('04000001', 'hex')]), a])
+        .pipe(openflowFrames())
+        .subscribe({
+          next: (m) => seen.push(m.toString('hex')),
+          error: (e: unknown) => {
+            errors.push(e);
+            resolve();
+          },
+          complete: () => resolve(),
+        });
+    });
+    expect(seen).toEqual([a.toString('hex'), b.toString('hex')]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'OFPBRC_BAD_LEN' });
   });
 });
