@@ -15,7 +15,7 @@ import {
   fastEncodeMatch,
 } from '../../../src/openflow/msg/fastpath';
 import { readU64At, writeU64At } from '../../../src/openflow/msg/common';
-import { actionArb, instructionsArb, matchArb, u16, u32, u64, u8 } from './msg-arbitraries';
+import { actionArb, instructionsArb, matchArb, u16, u32, u64, u8 } from './helpers/msg-arbitraries';
 
 const FIELDS = [
   'in_port', 'metadata', 'eth_src', 'eth_dst', 'eth_type', 'ip_proto', 'ipv4_src', 'ipv4_dst', 'tcp_src', 'tcp_dst',

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeMessage, encodeMessage, formatMessage } from '../../../src/openflow/dispatch';
 import { OpenFlowDecodeError } from '../../../src/openflow/errors';
-import { anyMessageArb } from './msg-arbitraries';
+import { anyMessageArb } from './helpers/msg-arbitraries';
 
 const captured = (
   JSON.parse(readFileSync(join(__dirname, '../../fixtures/openflow/captured.json'), 'utf8')) as { hex: string }[]

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { decodeMessage, encodeMessage, formatMessage, knownMessageTypes } from '../../../src/openflow/dispatch';
 import { Writer } from '../../../src/openflow/writer';
-import { messageArbs } from './msg-arbitraries';
+import { messageArbs } from './helpers/msg-arbitraries';
 import type { OfpMessage } from '../../../src/openflow/types';
 
 describe('decode(encode(m)) for every message type', () => {

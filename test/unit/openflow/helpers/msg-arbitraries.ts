@@ -1,8 +1,8 @@
 /** fast-check generators of every OpenFlow message the codec models (for the property tests). */
 import fc from 'fast-check';
-import type { Match } from '../../../src/openflow/match';
-import type { Action } from '../../../src/openflow/actions';
-import type { Instruction } from '../../../src/openflow/instructions';
+import type { Match } from '../../../../src/openflow/match';
+import type { Action } from '../../../../src/openflow/actions';
+import type { Instruction } from '../../../../src/openflow/instructions';
 import type {
   Bucket,
   BundleProperty,
@@ -16,7 +16,7 @@ import type {
   QueueProperty,
   TableFeatureProperty,
   TableFeatures,
-} from '../../../src/openflow/types';
+} from '../../../../src/openflow/types';
 
 export const u8 = fc.integer({ min: 0, max: 0xff });
 export const u16 = fc.integer({ min: 0, max: 0xffff });
