@@ -14,6 +14,7 @@ import {
   oxmFieldByName,
   oxmValueToBigInt,
   formatFieldValue,
+  formatPortNo,
   writeOfpU64,
   writeOfpZeros,
   OFPXMC_EXPERIMENTER,
@@ -392,8 +393,82 @@ const SHORTHANDS: [string, number, number][] = [
 const ETH_SHORT: Record<number, string> = { 0x0800: 'ip', 0x86dd: 'ipv6', 0x0806: 'arp', 0x8035: 'rarp', 0x8847: 'mpls', 0x8848: 'mplsm' };
 
 /**
- * Prints a match as OVS flow text (ovs-fields(7)): a protocol shorthand (`ip`, `tcp6`, `arp`...) when
- * eth_type/ip_proto allow, then `name=value[/mask]` for the other entries. Empty match prints as "".
+ * Print rank of each field: the order in which Open vSwitch 3.1 prints a match (lib/match.c, match_format), so
+ * that our text equals `ovs-ofctl ofp-print`'s. Fields sharing a slot in OVS (tcp/udp/sctp_src = tp_src,
+ * ipv4_src/arp_spa = nw_src...) share a rank; the protocol shorthand comes right after the conntrack fields.
+ * Fields OVS does not print (in_phy_port, pbb_isid, ipv6_exthdr) and opaque entries come last.
+ */
+const OVS_PRINT_ORDER: readonly (readonly string[])[] = [
+  ['pkt_mark'], ['recirc_id'], ['dp_hash'], ['conj_id'], ['actset_output'], ['ct_state'], ['ct_zone'], ['ct_mark'],
+  ['ct_label'], ['ct_nw_src'], ['ct_ipv6_src'], ['ct_nw_dst'], ['ct_ipv6_dst'], ['ct_nw_proto'], ['ct_tp_src'],
+  ['ct_tp_dst'], ['(shorthand)'],
+  ...Array.from({ length: 16 }, (_, i) => [`reg${i}`, ...(i % 2 ? [] : [`xreg${i / 2}`]), ...(i % 4 ? [] : [`xxreg${i / 4}`])]),
+  ['tun_id'], ['tun_src'], ['tun_dst'], ['tun_ipv6_src'], ['tun_ipv6_dst'], ['tun_gbp_id'], ['tun_gbp_flags'], ['tun_flags'],
+  ['metadata'], ['in_port', 'nx_in_port'], ['vlan_vid', 'vlan_tci'], ['vlan_pcp'], ['eth_src'], ['eth_dst'], ['eth_type'],
+  ['ipv6_src', 'ipv4_src', 'arp_spa'], ['ipv6_dst', 'ipv4_dst', 'arp_tpa'], ['ipv6_label'], ['ip_proto', 'arp_op'],
+  ['arp_sha'], ['arp_tha'], ['nw_tos', 'ip_dscp'], ['ip_ecn'], ['nw_ttl'], ['mpls_label'], ['mpls_tc'], ['mpls_ttl'],
+  ['mpls_bos'], ['ip_frag'], ['icmp_type', 'icmpv6_type'], ['icmp_code', 'icmpv6_code'], ['nd_target'], ['nd_sll'],
+  ['nd_tll'], ['tcp_src', 'udp_src', 'sctp_src'], ['tcp_dst', 'udp_dst', 'sctp_dst'], ['tcp_flags'],
+];
+const OVS_RANK = new Map<string, number>(OVS_PRINT_ORDER.flatMap((names, i) => names.map((n) => [n, i] as const)));
+const SHORTHAND_RANK = OVS_RANK.get('(shorthand)')!;
+const LAST_RANK = OVS_PRINT_ORDER.length;
+
+/** The name OVS prints a field under in a match where it differs from the registry's text name. */
+const OVS_MATCH_NAME: Record<string, string> = {
+  eth_src: 'dl_src', eth_dst: 'dl_dst', eth_type: 'dl_type', ip_proto: 'nw_proto', ip_ecn: 'nw_ecn', ip_frag: 'nw_frag',
+  tcp_src: 'tp_src', tcp_dst: 'tp_dst', udp_src: 'tp_src', udp_dst: 'tp_dst', sctp_src: 'tp_src', sctp_dst: 'tp_dst',
+  icmpv6_type: 'icmp_type', icmpv6_code: 'icmp_code',
+};
+
+/** One `name=value` of a match, spelled as Open vSwitch prints it (lib/match.c). */
+function formatMatchEntry(e: MatchEntry): string {
+  if (e.field === 'unknown') {
+    const o = e as OpaqueMatchEntry;
+    return `oxm_0x${(o.header >>> 0).toString(16).padStart(8, '0')}=0x${o.value.toString('hex') || '0'}`;
+  }
+  const f = oxmFieldByName(e.field);
+  if (!f) return `${e.field}=?`;
+  const v = e.value as number;
+  switch (f.name) {
+    case 'vlan_vid':
+      // dl_vlan=N for a present VID, else the TCI form (OVS's vlan_tci CFI bit is OFPVID_PRESENT).
+      if (e.mask === undefined) return v & 0x1000 ? `dl_vlan=${v & 0xfff}` : `vlan_tci=0x${hex4(v)}/0x1fff`;
+      return `vlan_tci=0x${hex4(v)}/0x${hex4(e.mask as number)}`;
+    case 'vlan_pcp':
+      return `dl_vlan_pcp=${v}`;
+    case 'ip_dscp':
+      // OVS keeps the DSCP in the TOS byte's upper six bits and prints that byte.
+      return `nw_tos=${v << 2}`;
+    case 'ipv6_label':
+      return e.mask === undefined ? `ipv6_label=0x${hex5(v)}` : `ipv6_label=0x${hex5(v)}/0x${hex5(e.mask as number)}`;
+    case 'in_port':
+    case 'in_phy_port':
+    case 'actset_output':
+      // OVS prints a 32-bit port in its 16-bit space: the OF1.1+ range 0xffffff00.. maps to 0xff00.. (names aside).
+      if (e.mask === undefined && v >= 0xffffff00 && !/^[A-Z]/.test(formatPortNo(v, 4))) return `${f.textName}=${v - 0xffff0000}`;
+      break;
+    case 'ct_zone':
+      // format_uint16_masked: decimal when exact.
+      if (e.mask === undefined) return `ct_zone=${v}`;
+      break;
+    case 'recirc_id':
+      return `recirc_id=${v ? '0x' + v.toString(16) : '0'}`;
+  }
+  let text = formatFieldValue(f, e.value, e.mask);
+  // OVS prints these with C's "%#x", which writes zero as "0" (not "0x0"), in the value and in the mask.
+  if (f.format === 'hex' && f.bytes <= 8) text = text.replace(/(^|\/)0x0(?![0-9a-f])/g, '$10');
+  return `${OVS_MATCH_NAME[f.name] ?? f.textName}=${text}`;
+}
+
+const hex4 = (v: number): string => v.toString(16).padStart(4, '0');
+const hex5 = (v: number): string => v.toString(16).padStart(5, '0');
+
+/**
+ * Prints a match as OVS flow text (ovs-fields(7)) the way Open vSwitch 3.1 prints it (`ovs-ofctl ofp-print`,
+ * `dump-flows`): a protocol shorthand (`ip`, `tcp6`, `arp`...) when eth_type/ip_proto allow, then
+ * `name=value[/mask]` in OVS's order and spelling (`dl_src`, `nw_tos`, `tp_dst`, `icmp_type` also for ICMPv6...).
+ * Empty match prints as "". The text parses back ({@link parseFlowMod}) to the same match.
  */
 export function formatMatch(m: Match): string {
   let et = -1;
@@ -402,46 +477,28 @@ export function formatMatch(m: Match): string {
     if (e.field === 'eth_type' && e.mask === undefined) et = e.value as number;
     else if (e.field === 'ip_proto' && e.mask === undefined) proto = e.value as number;
   }
-  const parts: string[] = [];
+  let shorthand: string | undefined;
   let skipEt = false;
   let skipProto = false;
   if (et >= 0) {
     const sh = SHORTHANDS.find(([, t, p]) => t === et && p === proto);
     if (sh) {
-      parts.push(sh[0]);
+      shorthand = sh[0];
       skipEt = skipProto = true;
     } else if (ETH_SHORT[et]) {
-      parts.push(ETH_SHORT[et]!);
+      shorthand = ETH_SHORT[et]!;
       skipEt = true;
     }
   }
+  const ranked: [number, string][] = [];
+  if (shorthand) ranked.push([SHORTHAND_RANK, shorthand]);
   for (const e of m) {
-    if (e.field === 'unknown') {
-      const o = e as OpaqueMatchEntry;
-      parts.push(`oxm_0x${(o.header >>> 0).toString(16).padStart(8, '0')}=0x${o.value.toString('hex') || '0'}`);
-      continue;
-    }
     if ((skipEt && e.field === 'eth_type') || (skipProto && e.field === 'ip_proto')) continue;
-    const f = oxmFieldByName(e.field);
-    if (!f) {
-      parts.push(`${e.field}=?`);
-      continue;
-    }
-    if (f.name === 'vlan_vid') {
-      // OVS's own spelling: dl_vlan=N for a present VID, dl_vlan=0xffff for "no VLAN", else the TCI form
-      // (OVS's vlan_tci CFI bit is OFPVID_PRESENT).
-      const v = e.value as number;
-      if (e.mask === undefined) parts.push(v & 0x1000 ? `dl_vlan=${v & 0xfff}` : v === 0 ? 'dl_vlan=0xffff' : `vlan_tci=0x${v.toString(16)}/0x1fff`);
-      else parts.push(`vlan_tci=0x${v.toString(16)}/0x${(e.mask as number).toString(16)}`);
-      continue;
-    }
-    if (f.name === 'vlan_pcp') {
-      parts.push(`dl_vlan_pcp=${e.value as number}`);
-      continue;
-    }
-    parts.push(`${f.textName}=${formatFieldValue(f, e.value, e.mask)}`);
+    ranked.push([OVS_RANK.get(e.field) ?? LAST_RANK, formatMatchEntry(e)]);
   }
-  return parts.join(',');
+  // Array.prototype.sort is stable: entries of one rank keep their wire order.
+  ranked.sort((a, b) => a[0] - b[0]);
+  return ranked.map((r) => r[1]).join(',');
 }
 
 /**

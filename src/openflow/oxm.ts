@@ -415,8 +415,9 @@ export function parsePortNo(s: string, width = 4): number | undefined {
   if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s)) return undefined;
   const v = Number(s);
   if (!Number.isSafeInteger(v) || v >= 2 ** (width * 8)) return undefined;
-  // An OF1.0-style 16-bit reserved port given numerically in a 32-bit field maps to the OF1.1+ range.
-  if (width === 4 && v >= 0xfff8 && v <= 0xffff) return (v + 0xffff0000) >>> 0;
+  // A 16-bit port at or above OFPP_MAX (0xff00) given numerically in a 32-bit field maps to the OF1.1+ range
+  // 0xffffff00.., as OVS does (ofputil_port_to_ofp11), and as OVS prints such ports.
+  if (width === 4 && v >= 0xff00 && v <= 0xffff) return (v + 0xffff0000) >>> 0;
   return v;
 }
 
@@ -494,6 +495,11 @@ export function formatIpv6Text(b: Buffer): string {
     i = j;
   }
   const hx = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
+  // Like glibc's inet_ntop (which OVS prints with): an IPv4-compatible (::a.b.c.d) or IPv4-mapped
+  // (::ffff:a.b.c.d) address ends in dotted IPv4.
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    return `::${bestLen === 5 ? 'ffff:' : ''}${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  }
   if (bestStart < 0) return hx(g);
   return `${hx(g.slice(0, bestStart))}::${hx(g.slice(bestStart + bestLen))}`;
 }

@@ -67,7 +67,7 @@ describe('ovs-sdn ofp', () => {
     expect(lines[2]).toMatch(/^040e/);
     expect(r.code).toBe(1);
     const d = await run(['decode', '-'], `${lines[0]}\nzz\n${lines[2]}\n`);
-    expect(d.out.trim().split('\n')).toEqual(['ip,actions=drop', expect.stringMatching(/^error: /), 'tcp,tcp_dst=80,actions=output:1']);
+    expect(d.out.trim().split('\n')).toEqual(['ip,actions=drop', expect.stringMatching(/^error: /), 'tcp,tp_dst=80,actions=output:1']);
   });
 
   it('bad input: one-line error and exit status 1', async () => {
