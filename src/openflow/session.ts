@@ -100,6 +100,8 @@ export interface OpenFlowSessionOptions {
   maxMessageLength?: number;
   /** Cap on the bytes of one reassembled multipart reply (default 512 MiB). */
   maxMultipartBytes?: number;
+  /** Cap on the reply bytes {@link OpenFlowSession.multipartIter} buffers ahead of its consumer (default 64 MiB). */
+  multipartIterBufferBytes?: number;
 }
 
 /** Options of an active (dialled) session. */
@@ -181,6 +183,10 @@ export class OpenFlowSession {
   private readonly backoff: OpenFlowBackoff;
   private _epoch = 0;
   private _features: FeaturesReply | undefined;
+  /** Why the last connection ended. */
+  private lastLoss: Error | undefined;
+  /** When the keepalive timer last ran (to tell a stalled event loop from a silent peer). */
+  private lastEchoTick = 0;
   private handshake:
     | { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout; helloSeen: boolean }
     | undefined;
@@ -190,11 +196,19 @@ export class OpenFlowSession {
   private readonly _errors = new Subject<Error>();
   private readonly _up = new Subject<OpenFlowSessionUp>();
 
-  /** Every state change (replays the current state to new subscribers). */
+  /**
+   * Every state change (replays the current state to new subscribers). This is THE place where a lost
+   * connection is reported: `down` (or `closed` when the session will not reconnect) with `error` saying why
+   * (`OFPSDN_DISCONNECTED`, `OFPSDN_PEER_DEAD`, `OFPSDN_PROTOCOL_ERROR`, ...).
+   */
   readonly state$: Observable<OpenFlowSessionStateEvent> = this._state.asObservable();
   /** Every message received after the handshake (including replies). */
   readonly messages$: Observable<OfpMessage> = this._messages.asObservable();
-  /** Unsolicited ERRORs (as {@link OpenFlowRequestError}), protocol problems, keepalive failures. */
+  /**
+   * Problems the connection survives: unsolicited OFPT_ERRORs (as {@link OpenFlowRequestError}) and messages
+   * that do not decode (`OFPSDN_PROTOCOL_ERROR` with the bytes). Errors that end a connection are not repeated
+   * here; they arrive once on {@link state$}.
+   */
   readonly errors$: Observable<Error> = this._errors.asObservable();
   /** Each completed handshake: subscribe to replay state after a reconnect (`reconnected: true`). */
   readonly up$: Observable<OpenFlowSessionUp> = this._up.asObservable();
@@ -364,6 +378,7 @@ export class OpenFlowSession {
 
     sock.on('data', (chunk: Buffer) => {
       if (this.sock !== sock) return;
+      this.missedEchoes = 0; // any byte from the peer shows it is alive
       let frames: Buffer[];
       try {
         frames = this.framer.push(chunk);
@@ -379,6 +394,15 @@ export class OpenFlowSession {
       for (const f of frames) {
         if (this.sock !== sock) return;
         this.onFrame(f);
+      }
+      // The framer hands out the whole messages that preceded a bad header and keeps the error for the next
+      // push; the stream cannot be resynchronised, so end the connection now rather than on the next chunk.
+      const ferr = this.framer.error;
+      if (ferr && this.sock === sock) {
+        this.connectionLost(
+          sock,
+          new OpenFlowRuntimeError('OFPSDN_PROTOCOL_ERROR', `bad framing from peer: ${ferr.message}`, this.ctx(), { cause: ferr }),
+        );
       }
     });
     sock.on('error', (e) => {
@@ -402,7 +426,7 @@ export class OpenFlowSession {
     this.sendRaw({ type: 'HELLO', xid: this.allocXid(), version: OFP13_VERSION, elements: [{ type: 'VERSIONBITMAP', bitmaps: [1 << OFP13_VERSION] }] });
     // A failed configuration step (e.g. the switch refuses the ROLE_REQUEST) ends this connection too.
     return hs
-      .then(() => this.configure(epoch))
+      .then(() => this.configure(epoch, sock))
       .catch((e: Error) => {
         this.connectionLost(sock, e);
         throw e;
@@ -410,9 +434,14 @@ export class OpenFlowSession {
   }
 
   /** After HELLO: FEATURES, SET_CONFIG, optional ROLE / SET_ASYNC / packet-in format, then a barrier. */
-  private async configure(epoch: number): Promise<void> {
+  private async configure(epoch: number, sock: OpenFlowSocket): Promise<void> {
+    // The connection can end between any two steps (a reply and garbage in one chunk, a peer that hangs up):
+    // every step re-checks that this socket is still the session's.
+    const lost = () => this._epoch !== epoch || this.sock !== sock;
+    const lostError = () =>
+      this.lastLoss ?? new OpenFlowRuntimeError('OFPSDN_DISCONNECTED', 'connection lost during handshake', this.ctx());
     const features = await this.request({ type: 'FEATURES_REQUEST', xid: 0 });
-    if (this._epoch !== epoch) throw new OpenFlowRuntimeError('OFPSDN_DISCONNECTED', 'connection lost during handshake', this.ctx());
+    if (lost()) throw lostError();
     this._features = features;
     this.send({ type: 'SET_CONFIG', xid: 0, flags: this.opts.configFlags ?? 0, missSendLen: this.opts.missSendLen ?? 0xffff });
     if (this.opts.controllerId !== undefined) {
@@ -424,7 +453,7 @@ export class OpenFlowSession {
     if (this.opts.role) await this.requestRole(this.opts.role);
     if (this.opts.async) this.send({ type: 'SET_ASYNC', xid: 0, ...this.opts.async });
     await this.barrier();
-    if (this._epoch !== epoch) throw new OpenFlowRuntimeError('OFPSDN_DISCONNECTED', 'connection lost during handshake', this.ctx());
+    if (lost()) throw lostError();
     clearTimeout(this.handshake?.timer);
     this.handshake = undefined;
     this.startKeepalive();
@@ -439,23 +468,36 @@ export class OpenFlowSession {
     return { role: reply.role, generationId: reply.generationId };
   }
 
+  /**
+   * Keepalive (section 6.3.2, echo request/reply): every `echoIntervalMs` an ECHO_REQUEST goes out. Anything the
+   * peer sends counts as a sign of life (as Open vSwitch's rconn does: a switch busy streaming a large reply is
+   * alive even if our echo waits behind it); the peer is declared dead after `maxMissedEchoes` intervals in a
+   * row without a byte from it. A tick that runs more than two intervals late means our own event loop was
+   * stalled (GC, CPU starvation) and the peer's answers may be waiting unread: such an interval does not count.
+   */
   private startKeepalive(): void {
     const every = this.opts.echoIntervalMs ?? 5000;
     if (every <= 0) return;
     const maxMissed = this.opts.maxMissedEchoes ?? 3;
     this.missedEchoes = 0;
+    this.lastEchoTick = performance.now();
     clearInterval(this.echoTimer);
     this.echoTimer = setInterval(() => {
       const sock = this.sock;
       if (!sock) return;
-      if (this.missedEchoes >= maxMissed) {
+      const now = performance.now();
+      const stalled = now - this.lastEchoTick > 2 * every;
+      this.lastEchoTick = now;
+      if (stalled) {
+        // Not the peer's fault: probe again without counting a miss.
+      } else if (this.missedEchoes >= maxMissed) {
         this.connectionLost(
           sock,
           new OpenFlowRuntimeError('OFPSDN_PEER_DEAD', `peer did not answer ${this.missedEchoes} echo requests`, this.ctx()),
         );
         return;
       }
-      this.missedEchoes++;
+      if (!stalled) this.missedEchoes++;
       try {
         this.sendRaw({ type: 'ECHO_REQUEST', xid: this.allocXid(), data: Buffer.alloc(0) });
       } catch {
@@ -468,6 +510,7 @@ export class OpenFlowSession {
   private connectionLost(sock: OpenFlowSocket, err: Error, flush = false): void {
     if (this.sock !== sock) return;
     this.sock = undefined;
+    this.lastLoss = err;
     this.queue?.close();
     this.queue = undefined;
     clearInterval(this.echoTimer);
@@ -483,7 +526,7 @@ export class OpenFlowSession {
     }
     this.failAll(err);
     if (this.state === 'closed') return;
-    if (this.state === 'up') this._errors.next(err);
+    // The loss itself is reported once, on state$ ('down' or 'closed' with `error`), not on errors$.
     const wasUp = this.state === 'up';
     this.setState('down', err);
     if (this.endpoint && this.opts.reconnect !== false && wasUp) {
@@ -673,7 +716,6 @@ export class OpenFlowSession {
         this.sendRaw({ type: 'ECHO_REPLY', xid: msg.xid, data: msg.data });
         return;
       case 'ECHO_REPLY':
-        this.missedEchoes = 0;
         break;
       case 'ERROR':
         this.onError(msg);
@@ -931,18 +973,22 @@ export class OpenFlowSession {
   }
 
   /**
-   * A multipart request as an async iterator over reply parts as they arrive. While the consumer lags more
-   * than 64 parts behind, the session stops reading from the socket (TCP backpressure to the switch).
+   * A multipart request as an async iterator over reply parts as they arrive (a 50,000-flow dump can be
+   * consumed without holding every part at once). Parts the consumer has not taken yet are buffered for this
+   * request only -- the socket keeps being read, so other requests, echoes and async messages of the session
+   * are never held up by a slow consumer. The buffer is bounded by `multipartIterBufferBytes` (default 64 MiB
+   * of reply messages); a consumer that falls further behind gets `OFPSDN_MULTIPART_TOO_LARGE` and the rest of
+   * the reply is dropped as it arrives. Breaking out of the loop early also drops the rest.
    */
   multipartIter(body: MultipartRequestBody, opts: { timeoutMs?: number } = {}): AsyncIterableIterator<MultipartReplyBody> {
-    const queue: MultipartReplyBody[] = [];
+    const queue: { body: MultipartReplyBody; bytes: number }[] = [];
+    let queuedBytes = 0;
+    const cap = this.opts.multipartIterBufferBytes ?? 64 * 1024 * 1024;
     let done = false;
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
     let started = false;
-    let paused = false;
     let cancelled = false;
-    const sock = () => this.sock;
     const start = () => {
       started = true;
       this.requireUp('MULTIPART_REQUEST');
@@ -954,17 +1000,24 @@ export class OpenFlowSession {
           wake?.();
         },
         reject: (e) => {
-          failure = e;
+          failure ??= e;
           done = true;
           wake?.();
         },
         timer: undefined,
         onPart: (b) => {
-          if (cancelled) return; // the consumer stopped: drop the remaining parts
-          queue.push(b);
-          if (queue.length > 64 && !paused) {
-            paused = true;
-            sock()?.pause();
+          if (cancelled) return; // the consumer stopped or overflowed: drop the remaining parts
+          queue.push({ body: b, bytes: this.frameLen });
+          queuedBytes += this.frameLen;
+          if (queuedBytes > cap) {
+            cancelled = true;
+            queue.length = 0;
+            queuedBytes = 0;
+            failure = new OpenFlowRuntimeError(
+              'OFPSDN_MULTIPART_TOO_LARGE',
+              `multipart reply: the consumer fell more than ${cap} bytes behind`,
+              { ...this.ctx(), request: msg },
+            );
           }
           wake?.();
         },
@@ -982,11 +1035,8 @@ export class OpenFlowSession {
         for (;;) {
           if (queue.length) {
             const v = queue.shift()!;
-            if (paused && queue.length <= 16) {
-              paused = false;
-              sock()?.resume();
-            }
-            return { value: v, done: false };
+            queuedBytes -= v.bytes;
+            return { value: v.body, done: false };
           }
           if (failure) throw failure;
           if (done) return { value: undefined, done: true };
@@ -998,10 +1048,7 @@ export class OpenFlowSession {
         // Remaining parts are dropped as they arrive; the request stays pending until its last part.
         cancelled = true;
         queue.length = 0;
-        if (paused) {
-          paused = false;
-          sock()?.resume();
-        }
+        queuedBytes = 0;
         return { value: undefined, done: true };
       },
     };

@@ -23,6 +23,8 @@ class FakeSwitch {
   readonly server: Server;
   readonly sockets = new Set<Socket>();
   received: OfpMessage[] = [];
+  /** Waiters for a message type (an event to await instead of a sleep). */
+  private waiters: { type: string; resolve: (m: OfpMessage) => void }[] = [];
   constructor(
     readonly path: string,
     public behaviour: Behaviour = {},
@@ -44,6 +46,10 @@ class FakeSwitch {
       for (const f of framer.push(chunk)) {
         const m = decodeMessage(f);
         this.received.push(m);
+        for (const w of this.waiters.filter((x) => x.type === m.type)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
         if (this.behaviour.onMessage?.(m, reply, sock)) continue;
         switch (m.type) {
           case 'FEATURES_REQUEST':
@@ -60,6 +66,12 @@ class FakeSwitch {
         }
       }
     });
+  }
+  /** Resolves with the first message of `type` received from now on, or already received. */
+  next(type: string): Promise<OfpMessage> {
+    const seen = this.received.find((m) => m.type === type);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ type, resolve }));
   }
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
@@ -114,11 +126,17 @@ describe('OpenFlowSession with a fake switch', () => {
     expect(err).toBeInstanceOf(OpenFlowRuntimeError);
     expect((err as OpenFlowRuntimeError).code).toBe('OFPSDN_HELLO_FAILED');
     expect((err as OpenFlowRuntimeError).context.peerBitmap).toBe(0x60);
-    await closed; // everything we sent has arrived
+    // connect() rejects before the ERROR has necessarily reached the peer: wait for the fake to receive it
+    // (and for the connection to close), not for some time.
+    const error = await fake.next('ERROR');
+    expect(error).toMatchObject({ errType: 0, code: 0 }); // HELLO_FAILED / INCOMPATIBLE
+    await closed;
     const bytes = Buffer.concat(got);
     const at = bytes.indexOf(Buffer.from([0x04, 0x01])); // OFPT_ERROR in version 0x04
     expect(at).toBe(16); // right after our HELLO
+    expect(bytes.length).toBeGreaterThanOrEqual(at + 12);
     expect(bytes.readUInt32BE(at + 8)).toBe(0); // HELLO_FAILED / INCOMPATIBLE
+    expect(bytes.subarray(at + 12).toString('latin1')).toContain('OpenFlow 1.3');
   });
 
   it('reports a peer that answers our HELLO with HELLO_FAILED', async () => {
@@ -199,7 +217,8 @@ describe('OpenFlowSession with a fake switch', () => {
   it('declares the peer dead after M unanswered echoes', async () => {
     let answerEchoes = true;
     fake.behaviour.onMessage = (m) => m.type === 'ECHO_REQUEST' && !answerEchoes;
-    const s = await connect({ echoIntervalMs: 30, maxMissedEchoes: 2 });
+    // Small but load-tolerant: a stalled event loop does not count as a miss, and any byte resets the count.
+    const s = await connect({ echoIntervalMs: 50, maxMissedEchoes: 3 });
     // Answered echoes keep it up for several intervals.
     await firstValueFrom(s.messages$.pipe(filter((m) => m.type === 'ECHO_REPLY')));
     await firstValueFrom(s.messages$.pipe(filter((m) => m.type === 'ECHO_REPLY')));
@@ -310,12 +329,18 @@ describe('OpenFlowSession with a fake switch', () => {
   it('retryFirst: keeps dialling until the switch appears', async () => {
     const later = new FakeSwitch(join(dir, `late${n}.sock`));
     const states: string[] = [];
-    const p = OpenFlowSession.connect(`unix:${later.path}`, { retryFirst: true, backoff: { initialMs: 5, maxMs: 20 } });
-    // The socket does not exist yet, so the first attempts fail (no event exposes them before connect()
-    // resolves, hence the short wait); then the switch starts listening.
-    await new Promise((r) => setTimeout(r, 30));
-    await later.listen();
+    // The socket does not exist yet, so attempts fail. The backoff draws one random number per failed
+    // attempt: that is the event that tells us two attempts failed; only then does the switch listen.
+    let failed = 0;
+    let listening: Promise<void> | undefined;
+    const random = () => {
+      if (++failed === 2) listening = later.listen();
+      return 0.5;
+    };
+    const p = OpenFlowSession.connect(`unix:${later.path}`, { retryFirst: true, backoff: { initialMs: 5, maxMs: 20, random } });
     const s = await p;
+    await listening;
+    expect(failed).toBeGreaterThanOrEqual(2);
     sessions.push(s);
     s.state$.subscribe((e) => states.push(e.state));
     expect(s.state).toBe('up');
@@ -357,15 +382,33 @@ describe('OpenFlowSession with a fake switch', () => {
     expect(s.pendingWriteBytes).toBeLessThan(256 * 1024);
   });
 
-  it('random bytes from a switch after the handshake never crash: the session stays usable or ends with a typed error', async () => {
+  it('random bytes from a switch after the handshake never crash: the session survives or ends with the predicted typed error', async () => {
     let garbage = Buffer.alloc(0);
+    let hangUp = false;
     fake.behaviour.onMessage = (m, reply, sock) => {
       if (m.type === 'BARRIER_REQUEST' && fake.received.filter((x) => x.type === 'BARRIER_REQUEST').length === 1) {
         reply({ type: 'BARRIER_REPLY', xid: m.xid });
         sock.write(garbage);
+        // A truncated message would swallow every later byte: the switch then hangs up, so the outcome is
+        // an event (the close), never a timeout.
+        if (hangUp) sock.end();
         return true;
       }
     };
+    /** What the session must do with `g`, predicted with a fresh framer (the garbage starts on a message boundary). */
+    const predict = (g: Buffer): 'survive' | 'OFPSDN_PROTOCOL_ERROR' | 'OFPSDN_DISCONNECTED' => {
+      const fr = new OpenFlowFramer();
+      let frames: Buffer[];
+      try {
+        frames = fr.push(g);
+      } catch {
+        return 'OFPSDN_PROTOCOL_ERROR'; // bad length field
+      }
+      if (frames.some((f) => f[0] !== 4)) return 'OFPSDN_PROTOCOL_ERROR'; // version changed after negotiation
+      if (fr.error) return 'OFPSDN_PROTOCOL_ERROR'; // bad length after whole messages
+      return fr.bufferedBytes > 0 ? 'OFPSDN_DISCONNECTED' : 'survive';
+    };
+    const outcomes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.boolean(), async (bytes, validHeader) => {
         garbage = Buffer.from(bytes);
@@ -374,26 +417,109 @@ describe('OpenFlowSession with a fake switch', () => {
           garbage[0] = 4;
           garbage.writeUInt16BE(garbage.length, 2);
         }
+        const want = predict(garbage);
+        hangUp = want === 'OFPSDN_DISCONNECTED';
+        outcomes.set(want, (outcomes.get(want) ?? 0) + 1);
         fake.received = [];
-        const s = await OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false });
         const errors: unknown[] = [];
-        s.errors$.subscribe((e) => errors.push(e));
-        // A barrier after the garbage: answered if the session survived, else a typed rejection. A truncated
-        // message swallows what follows (the barrier reply): then the barrier times out.
-        const r = await s.barrier({ timeoutMs: 150 }).then(
-          () => 'ok',
+        // The garbage may arrive in the same chunk as the handshake's last reply: then connect() itself fails.
+        const c = await OpenFlowSession.connect(`unix:${fake.path}`, { reconnect: false }).then(
+          (s) => s,
           (e: unknown) => e,
         );
-        if (r !== 'ok') {
-          expect(r).toBeInstanceOf(OpenFlowRuntimeError);
-          expect(['OFPSDN_DISCONNECTED', 'OFPSDN_CLOSED', 'OFPSDN_PROTOCOL_ERROR', 'OFPSDN_TIMEOUT']).toContain((r as OpenFlowRuntimeError).code);
+        if (!(c instanceof OpenFlowSession)) {
+          expect(want).not.toBe('survive');
+          expect(c).toBeInstanceOf(OpenFlowRuntimeError);
+          expect((c as OpenFlowRuntimeError).code).toBe(want);
+          return;
         }
-        for (const e of errors) expect(e instanceof OpenFlowRuntimeError || e instanceof OpenFlowRequestError).toBe(true);
-        await s.close(false);
+        const s = c;
+        s.errors$.subscribe((e) => errors.push(e));
+        try {
+          if (want === 'survive') {
+            await s.barrier(); // answered: the stream is still in sync
+            expect(s.state).toBe('up');
+          } else {
+            const end = await firstValueFrom(s.state$.pipe(filter((e) => e.state === 'closed')));
+            expect(end.error).toBeInstanceOf(OpenFlowRuntimeError);
+            expect((end.error as OpenFlowRuntimeError).code).toBe(want);
+          }
+          for (const e of errors) expect(e instanceof OpenFlowRuntimeError || e instanceof OpenFlowRequestError).toBe(true);
+        } finally {
+          await s.close(false);
+        }
       }),
       { numRuns: 40 },
     );
-  }, 60_000);
+    expect(outcomes.size).toBeGreaterThanOrEqual(2); // the runs cover more than one kind of outcome
+  });
+
+  it('a disconnect is reported once, on state$, not repeated on errors$', async () => {
+    const s = await connect();
+    const errors: Error[] = [];
+    s.errors$.subscribe((e) => errors.push(e));
+    const closed = firstValueFrom(s.state$.pipe(filter((e) => e.state === 'closed')));
+    for (const sock of fake.sockets) sock.destroy();
+    const ev = await closed;
+    expect((ev.error as OpenFlowRuntimeError).code).toBe('OFPSDN_DISCONNECTED');
+    expect(errors).toEqual([]);
+  });
+
+  it('a bad length right after a whole message ends the connection at once (no more bytes needed)', async () => {
+    let replied = false;
+    fake.behaviour.onMessage = (m, _reply, sock) => {
+      if (m.type === 'ECHO_REQUEST' && !replied) {
+        replied = true;
+        // One write: a valid ECHO_REPLY, then a header whose length (4) is below the minimum of 8.
+        sock.write(Buffer.concat([encodeMessage({ type: 'ECHO_REPLY', xid: m.xid, data: Buffer.alloc(0) }), Buffer.from('0402000400000009', 'hex')]));
+        return true;
+      }
+    };
+    const s = await connect({ echoIntervalMs: 0 });
+    const closed = firstValueFrom(s.state$.pipe(filter((e) => e.state === 'closed')));
+    const echo = await s.request({ type: 'ECHO_REQUEST', xid: 0, data: Buffer.alloc(0) });
+    expect(echo.type).toBe('ECHO_REPLY');
+    expect(((await closed).error as OpenFlowRuntimeError).code).toBe('OFPSDN_PROTOCOL_ERROR');
+  });
+
+  it('multipartIter: a slow consumer does not hold up other replies, and its buffer is capped', async () => {
+    const portPart = (xid: number, more: boolean): OfpMessage => ({
+      type: 'MULTIPART_REPLY',
+      xid,
+      flags: more ? 1 : 0,
+      body: {
+        mpType: 'PORT_DESC',
+        ports: Array.from({ length: 10 }, (_, i) => ({ portNo: i + 1, hwAddr: '02:00:00:00:00:01', name: `p${i}`, config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 })),
+      },
+    });
+    fake.behaviour.onMessage = (m, reply) => {
+      if (m.type === 'MULTIPART_REQUEST') {
+        for (let i = 0; i < 200; i++) reply(portPart(m.xid, i < 199)); // 200 parts of 656 bytes
+        return true;
+      }
+    };
+    const s = await connect({ echoIntervalMs: 0, multipartIterBufferBytes: 1024 * 1024 });
+    const it = s.multipartIter({ mpType: 'PORT_DESC' });
+    const first = await it.next(); // the request is sent; all 200 parts follow without the consumer taking them
+    expect(first.done).toBe(false);
+    await s.barrier(); // answered although 199 parts wait unconsumed
+    await s.request({ type: 'ECHO_REQUEST', xid: 0, data: Buffer.alloc(0) });
+    let parts = 1;
+    for await (const _ of it) parts++;
+    expect(parts).toBe(200);
+
+    const small = await connect({ echoIntervalMs: 0, multipartIterBufferBytes: 10_000 });
+    const it2 = small.multipartIter({ mpType: 'PORT_DESC' });
+    const firstOfSmall = it2.next().then(
+      () => 'a part',
+      (e: unknown) => e,
+    );
+    await small.barrier(); // every part has arrived by now (they precede the barrier reply)
+    // The parts arrive faster than a consumer takes them (one read holds far more than 10,000 bytes).
+    expect(await firstOfSmall).toMatchObject({ code: 'OFPSDN_MULTIPART_TOO_LARGE' });
+    await expect(it2.next()).rejects.toMatchObject({ code: 'OFPSDN_MULTIPART_TOO_LARGE' });
+    await small.barrier(); // the session is still usable
+  });
 
   it('reconnects with backoff after the peer drops the connection, and says so', async () => {
     const s = await connect({ reconnect: true, backoff: { initialMs: 10, maxMs: 50 } });
