@@ -82,10 +82,8 @@ export async function startLearningSwitch(
     runLearningSwitch(session, stats, log);
   });
   controller.disconnect$.subscribe(({ dpid, error }) => log(`switch ${dpid.toString(16).padStart(16, '0')} gone: ${error?.message ?? ''}`));
-  // Lost connections are reported by disconnect$ above; errors$ repeats them, so skip those here.
-  controller.errors$.subscribe((e) => {
-    if ((e as { code?: string }).code !== 'OFPSDN_DISCONNECTED') log(`error: ${e.message}`);
-  });
+  // Failed handshakes and errors the connections survive (lost connections are on disconnect$ above).
+  controller.errors$.subscribe((e) => log(`error: ${e.message}`));
   return { controller, stats, port: listener.port };
 }
 

@@ -53,7 +53,11 @@ export class OpenFlowController {
   readonly connect$: Observable<OpenFlowSwitchEvent> = this._connect.asObservable();
   /** A registered switch's connection went down. */
   readonly disconnect$: Observable<OpenFlowSwitchDownEvent> = this._disconnect.asObservable();
-  /** Failed handshakes (e.g. `OFPSDN_HELLO_FAILED`), listener errors, and every session's errors. */
+  /**
+   * Failed handshakes (e.g. `OFPSDN_HELLO_FAILED`), listener errors, and every session's {@link OpenFlowSession.errors$}
+   * (problems its connection survives). A registered switch's lost connection is reported on {@link disconnect$}
+   * only.
+   */
   readonly errors$: Observable<Error> = this._errors.asObservable();
 
   constructor(private readonly opts: OpenFlowControllerOptions = {}) {}
