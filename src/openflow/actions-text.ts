@@ -33,10 +33,26 @@ const ALGS: Record<string, number> = { ftp: 21, tftp: 69 };
 // Printing
 
 /** Prints a subfield as OVS does: `NXM_NX_REG0[]` (whole field) or `NXM_NX_REG0[0..15]` / `[5]`. */
+/**
+ * The name Open vSwitch 3.1 prints for a field in `set_field:V->F` and in learn's `F=V` (its meta-flow name,
+ * include/openvswitch/meta-flow.h), where it differs from the registry's text name.
+ */
+const OVS_MF_NAME: Record<string, string> = { ipv4_src: 'ip_src', ipv4_dst: 'ip_dst', ip_ecn: 'nw_ecn', ip_proto: 'nw_proto' };
+
+function ovsFieldName(f: OxmField): string {
+  return OVS_MF_NAME[f.name] ?? f.textName;
+}
+
+/** An immediate as OVS prints it (ds_put_hex / "%#x"): hex, but zero is "0". */
+function hexImmediate(v: bigint): string {
+  return v === 0n ? '0' : '0x' + v.toString(16);
+}
+
 export function formatSubfield(sf: Subfield): string {
   const f = oxmFieldByName(sf.field);
   const name = f ? f.nxmName : sf.field;
-  const width = f ? f.bytes * 8 : -1;
+  // `F[]` is the field's meaningful bits (OVS's mf n_bits: 1 for tun_flags, 20 for mpls_label...).
+  const width = f ? f.bits : -1;
   if (sf.ofs === 0 && sf.nBits === width) return `${name}[]`;
   if (sf.nBits === 1) return `${name}[${sf.ofs}]`;
   return `${name}[${sf.ofs}..${sf.ofs + sf.nBits - 1}]`;
@@ -84,11 +100,15 @@ function formatLearn(a: Extract<Action, { type: 'learn' }>): string {
     if (s.kind === 'output') {
       p.push(`output:${formatSubfield(s.src)}`);
     } else if (s.kind === 'load') {
-      p.push(`load:${typeof s.src === 'bigint' ? '0x' + s.src.toString(16) : formatSubfield(s.src)}->${formatSubfield(s.dst)}`);
+      p.push(`load:${typeof s.src === 'bigint' ? hexImmediate(s.src) : formatSubfield(s.src)}->${formatSubfield(s.dst)}`);
     } else if (typeof s.src === 'bigint') {
       const f = oxmFieldByName(s.dst.field);
-      const whole = f && s.dst.ofs === 0 && s.dst.nBits === f.bytes * 8;
-      p.push(`${formatSubfield(s.dst)}=${whole ? formatFieldValue(f, oxmValueFromBigInt(f, s.src)) : '0x' + s.src.toString(16)}`);
+      const whole = f && s.dst.ofs === 0 && s.dst.nBits === f.bits;
+      // OVS names a whole destination field by its meta-flow name with a typed value (eth_type=0x800,
+      // ip_dst=10.0.0.1); a part of one as a subfield with a hex value (learn_format in lib/learn.c).
+      // (Learn specs carry NXM headers, so in_port here is NXM_OF_IN_PORT, and parses back to it.)
+      if (whole) p.push(`${f.name === 'nx_in_port' ? 'in_port' : ovsFieldName(f)}=${formatFieldValue(f, oxmValueFromBigInt(f, s.src))}`);
+      else p.push(`${formatSubfield(s.dst)}=0x${s.src.toString(16)}`);
     } else if (s.src.field === s.dst.field && s.src.ofs === s.dst.ofs) {
       p.push(formatSubfield(s.dst));
     } else {
@@ -130,7 +150,7 @@ function formatOne(a: Action): string {
     case 'set_field': {
       const f = oxmFieldByName(a.field);
       if (!f) return `set_field:?->${a.field}`;
-      return `set_field:${formatFieldValue(f, a.value, a.mask)}->${f.textName}`;
+      return `set_field:${formatFieldValue(f, a.value, a.mask)}->${ovsFieldName(f)}`;
     }
     case 'resubmit': {
       const port = a.port === 0xfff8 ? '' : formatPortNo(a.port, 2);
@@ -143,7 +163,7 @@ function formatOne(a: Action): string {
     case 'move':
       return `move:${formatSubfield(a.src)}->${formatSubfield(a.dst)}`;
     case 'load':
-      return `load:0x${a.value.toString(16)}->${formatSubfield(a.dst)}`;
+      return `load:${hexImmediate(a.value)}->${formatSubfield(a.dst)}`;
     case 'note':
       return `note:${hexBytes(a.data)}`;
     case 'multipath':
@@ -284,8 +304,10 @@ export function parseSubfield(p: TextPiece): Subfield {
   if (!m) throw textError(`'${p.text}' is not a field or subfield`, p.col);
   const f = subfieldField(m[1]!);
   if (!f) throw textError(`unknown field '${m[1]}'`, p.col);
+  // A bare or `[]` subfield is the field's meaningful bits, as in OVS (mf_parse_subfield); explicit offsets
+  // may reach the whole container so that any decoded subfield prints and parses back.
   const width = f.bytes * 8;
-  if (m[2] === undefined) return { field: f.name, ofs: 0, nBits: width };
+  if (m[2] === undefined) return { field: f.name, ofs: 0, nBits: f.bits };
   const a = Number(m[2]);
   const b = m[3] === undefined ? a : Number(m[3]);
   if (b < a || b >= width) throw textError(`${m[1]}[${a}..${b}] is outside the ${width}-bit field`, p.col);
@@ -520,7 +542,7 @@ function parseLearn(p: TextPiece): Action {
     } else {
       const dst = parseSubfield({ text: key, col: part.col });
       const f = oxmFieldByName(dst.field)!;
-      const whole = dst.ofs === 0 && dst.nBits === f.bytes * 8;
+      const whole = dst.ofs === 0 && dst.nBits === f.bits;
       let src: Subfield | bigint;
       if (/^[A-Za-z_][A-Za-z0-9_]*(\[.*\])?$/.test(val.text) && subfieldField(val.text.replace(/\[.*$/, ''))) {
         src = parseSubfield(val);

@@ -425,7 +425,7 @@ const OVS_MATCH_NAME: Record<string, string> = {
 function formatMatchEntry(e: MatchEntry): string {
   if (e.field === 'unknown') {
     const o = e as OpaqueMatchEntry;
-    return `oxm_0x${(o.header >>> 0).toString(16).padStart(8, '0')}=0x${o.value.toString('hex') || '0'}`;
+    return `oxm_0x${(o.header >>> 0).toString(16).padStart(8, '0')}=0x${o.value.toString('hex')}`;
   }
   const f = oxmFieldByName(e.field);
   if (!f) return `${e.field}=?`;

@@ -42,7 +42,7 @@ const ALL: [Action, string][] = [
   [{ type: 'set_nw_ttl', ttl: 64 }, 'mod_nw_ttl:64'],
   [{ type: 'dec_nw_ttl' }, 'dec_ttl'],
   [{ type: 'set_field', field: 'tun_id', value: 7n }, 'set_field:0x7->tun_id'],
-  [{ type: 'set_field', field: 'ipv4_dst', value: 0x0a000001 }, 'set_field:10.0.0.1->nw_dst'],
+  [{ type: 'set_field', field: 'ipv4_dst', value: 0x0a000001 }, 'set_field:10.0.0.1->ip_dst'],
   [{ type: 'set_field', field: 'ipv6_src', value: parseIpv6Text('fe80::1')! }, 'set_field:fe80::1->ipv6_src'],
   [{ type: 'set_field', field: 'reg3', value: 0x50, mask: 0xf0f0 }, 'set_field:0x50/0xf0f0->reg3'],
   [{ type: 'push_pbb', ethertype: 0x88e7 }, 'push_pbb:0x88e7'],
@@ -61,7 +61,7 @@ const ALL: [Action, string][] = [
   [{ type: 'multipath', fields: 1, basis: 1024, algorithm: 2, maxLink: 11, arg: 0, dst: reg(1) }, 'multipath(symmetric_l4,1024,hrw,12,0,NXM_NX_REG1[])'],
   [{ type: 'output_reg', src: reg(0, 0, 16), maxLen: 0xffff }, 'output:NXM_NX_REG0[0..15]'],
   [{ type: 'output_reg', src: { field: 'xreg0', ofs: 0, nBits: 32 }, maxLen: 0xffff }, 'output:OXM_OF_PKT_REG0[0..31]'],
-  [{ type: 'output_reg', src: { field: 'tcp_flags', ofs: 0, nBits: 12 }, maxLen: 0xffff }, 'output:NXM_NX_TCP_FLAGS[0..11]'],
+  [{ type: 'output_reg', src: { field: 'tcp_flags', ofs: 0, nBits: 12 }, maxLen: 0xffff }, 'output:NXM_NX_TCP_FLAGS[]'],
   [{ type: 'output_reg', src: { field: 'actset_output', ofs: 0, nBits: 16 }, maxLen: 0xffff, v2: true }, 'output:ONFOXM_ET_ACTSET_OUTPUT[0..15]'],
   [
     {
@@ -83,7 +83,7 @@ const ALL: [Action, string][] = [
         { kind: 'output', src: { field: 'nx_in_port', ofs: 0, nBits: 16 }, nBits: 16 },
       ],
     },
-    'learn(table=2,idle_timeout=10,hard_timeout=60,fin_idle_timeout=1,fin_hard_timeout=2,priority=5,send_flow_rem,delete_learned,cookie=0x5,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],NXM_OF_ETH_TYPE[]=0x800,load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15],load:0x5->NXM_NX_REG1[],output:NXM_OF_IN_PORT[])',
+    'learn(table=2,idle_timeout=10,hard_timeout=60,fin_idle_timeout=1,fin_hard_timeout=2,priority=5,send_flow_rem,delete_learned,cookie=0x5,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],eth_type=0x800,load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15],load:0x5->NXM_NX_REG1[],output:NXM_OF_IN_PORT[])',
   ],
   [
     { type: 'learn', idleTimeout: 0, hardTimeout: 0, priority: 0x8000, cookie: 0n, flags: 0, tableId: 1, finIdleTimeout: 0, finHardTimeout: 0, limit: 10, resultDst: reg(0, 0, 1), specs: [{ kind: 'match', src: reg(1), dst: reg(1), nBits: 32 }] },
