@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Starts (or stops) an ovsdb-server + ovs-vswitchd pair at Open vSwitch's DEFAULT paths in the root network
-# namespace -- what Mininet expects (it runs plain `ovs-vsctl`/`ovs-ofctl`, which use
-# unix:/var/run/openvswitch/db.sock and /var/run/openvswitch/<bridge>.mgmt).
+# Starts (or stops) an ovsdb-server + ovs-vswitchd pair for Mininet in the ROOT network namespace (Mininet's
+# switches live there), with every file in STATE_DIR -- nothing at /var/run/openvswitch.
 #
-#   ovs-default.sh start STATE_DIR   # conf.db, logs and pidfiles go to STATE_DIR
+#   ovs-default.sh start STATE_DIR   # conf.db, db.sock, <bridge>.mgmt, logs and pidfiles go to STATE_DIR
 #   ovs-default.sh stop STATE_DIR    # stops exactly the daemons whose pidfiles are in STATE_DIR
 #
-# It refuses to start when something already answers on the default db socket (it never takes over or stops
-# daemons it did not start).
+# Mininet runs plain `ovs-vsctl`/`ovs-ofctl`; they find these daemons when OVS_RUNDIR=STATE_DIR is exported
+# (their default database is unix:$OVS_RUNDIR/db.sock). So another OVS at the real default paths is never
+# touched, and no db.sock is left in /var/run/openvswitch.
+#
+# The root namespace has room for one userspace datapath (its tap device is always named ovs-netdev) and one
+# set of Mininet interface names: callers hold `flock /run/lock/ovs-sdn-mininet.lock` from start to stop
+# (examples/mininet/run.sh and the Mininet test do).
 set -euo pipefail
 cmd=${1:?usage: ovs-default.sh start|stop STATE_DIR}
 dir=${2:?usage: ovs-default.sh start|stop STATE_DIR}
-run=/var/run/openvswitch
+export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir OVS_SYSCONFDIR=$dir
 
 stop_pid() {
   local f=$1
@@ -28,23 +32,23 @@ stop_pid() {
 
 case "$cmd" in
   start)
-    mkdir -p "$dir" "$run"
-    if [ -S "$run/db.sock" ] && ovs-vsctl --timeout=2 show >/dev/null 2>&1; then
-      echo "ovs-default: an ovsdb-server already serves $run/db.sock; not starting another" >&2
-      exit 1
-    fi
-    rm -f "$run/db.sock"
+    mkdir -p "$dir"
     ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-    ovsdb-server "$dir/conf.db" --remote="punix:$run/db.sock" --pidfile="$dir/ovsdb-server.pid" \
-      --unixctl="$dir/ovsdb-server.ctl" --log-file="$dir/ovsdb-server.log" --detach
-    ovs-vsctl --no-wait init
-    ovs-vswitchd "unix:$run/db.sock" --pidfile="$dir/ovs-vswitchd.pid" --unixctl="$dir/ovs-vswitchd.ctl" \
-      --log-file="$dir/ovs-vswitchd.log" --detach
+    ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" --pidfile="$dir/ovsdb-server.pid" \
+      --unixctl="$dir/ovsdb-server.ctl" --log-file="$dir/ovsdb-server.log" -vconsole:off --detach
+    ovs-vsctl --db="unix:$dir/db.sock" --no-wait init
+    ovs-vswitchd "unix:$dir/db.sock" --pidfile="$dir/ovs-vswitchd.pid" --unixctl="$dir/ovs-vswitchd.ctl" \
+      --log-file="$dir/ovs-vswitchd.log" -vconsole:off --detach
     ;;
   stop)
+    # `exit --cleanup` deletes the datapath and its ports: the netdev datapath's tap devices (ovs-netdev and one
+    # per bridge) would otherwise outlive the daemon in the root namespace. Then the pidfiles, as a fallback.
+    if [ -S "$dir/ovs-vswitchd.ctl" ]; then
+      ovs-appctl -t "$dir/ovs-vswitchd.ctl" --timeout=5 exit --cleanup >/dev/null 2>&1 || true
+    fi
     stop_pid "$dir/ovs-vswitchd.pid"
     stop_pid "$dir/ovsdb-server.pid"
-    rm -f "$run/db.sock"
+    rm -f "$dir/db.sock"
     ;;
   *)
     echo "usage: ovs-default.sh start|stop STATE_DIR" >&2

@@ -4,14 +4,19 @@
 #   examples/mininet/run.sh                                   # tree,depth=2,fanout=2
 #   examples/mininet/run.sh --custom examples/mininet/topos.py --topo dumbbell,3
 #
-# It starts ovsdb-server + ovs-vswitchd at Open vSwitch's default paths (examples/mininet/ovs-default.sh), the
-# controller on 127.0.0.1:$OF_PORT (default 6653), runs `mn ... --test pingall`, and stops everything it
-# started, by PID. Needs root.
+# It takes the root-namespace Mininet lock (/run/lock/ovs-sdn-mininet.lock, shared with the Mininet test),
+# starts ovsdb-server + ovs-vswitchd with all their files in a temporary directory
+# (examples/mininet/ovs-default.sh; Mininet finds them through OVS_RUNDIR), the controller on
+# 127.0.0.1:$OF_PORT (default 6653), runs `mn ... --test pingall`, and stops everything it started, by PID.
+# Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 port=${OF_PORT:-6653}
+exec 9>/run/lock/ovs-sdn-mininet.lock
+flock -w 300 9 || { echo "another Mininet run holds /run/lock/ovs-sdn-mininet.lock" >&2; exit 1; }
 state=$(mktemp -d /tmp/ovs-sdn-mininet.XXXXXX)
+export OVS_RUNDIR=$state
 ctl_pid=
 cleanup() {
   if [ -n "$ctl_pid" ]; then kill "$ctl_pid" 2>/dev/null || true; wait "$ctl_pid" 2>/dev/null || true; fi
