@@ -89,7 +89,8 @@ describe('packet-in from a real packet, answered by packet-out', () => {
       s.send({ type: 'PACKET_OUT', xid: 0, bufferId: OFP_NO_BUFFER, inPort: inPortOf(p), actions: [{ type: 'output', port: OFPP_IN_PORT, maxLen: 0 }], data: reply });
     });
     try {
-      await host.exec('ping', ['-c', '1', '-W', '5', '10.9.0.2'], { timeoutMs: 10_000 });
+      // -w: keep sending (one per second) until one reply or 20 s; a loaded machine may lose the first.
+      await host.exec('ping', ['-c', '1', '-w', '20', '10.9.0.2'], { timeoutMs: 25_000 });
     } finally {
       sub.unsubscribe();
     }
@@ -124,7 +125,7 @@ describe('packet-in from a real packet, answered by packet-out', () => {
     s.resume(pin);
     await s.barrier();
     // The resumed packet is processed asynchronously by the datapath; poll the counter with a deadline.
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 20_000;
     while ((await table1()) === 0n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await table1()).toBeGreaterThanOrEqual(1n);
     await ping;

@@ -214,9 +214,16 @@ describe('OpenFlowSession against ovs-vswitchd (unix mgmt socket)', () => {
   }, 60_000);
 
   it('times out a request that gets no reply, without disturbing the session', async () => {
-    // A bundle commit on an id that was never opened gets an error, not silence; for silence we use an
-    // echo with a timeout of 0 ms: it must reject with OFPSDN_TIMEOUT even though the reply arrives later.
-    const err = await s.request({ type: 'ECHO_REQUEST', xid: 0, data: Buffer.from('hi') }, { timeoutMs: 0 }).catch((e: unknown) => e);
+    // Every request a real switch gets is answered, so silence is made on our side: an echo with a 1 ms
+    // timeout, then this thread stays busy for 20 ms before yielding. The request is written after that (writes
+    // are batched per event-loop turn) and the expired timer runs before the loop next reads the socket, so
+    // the echo must reject with OFPSDN_TIMEOUT however fast the switch is, and its late reply is ignored.
+    const pending = s.request({ type: 'ECHO_REQUEST', xid: 0, data: Buffer.from('hi') }, { timeoutMs: 1 }).catch((e: unknown) => e);
+    const until = performance.now() + 20;
+    while (performance.now() < until) {
+      /* busy on purpose */
+    }
+    const err = await pending;
     expect(err).toBeInstanceOf(OpenFlowRuntimeError);
     expect((err as OpenFlowRuntimeError).code).toBe('OFPSDN_TIMEOUT');
     const echo = await s.request({ type: 'ECHO_REQUEST', xid: 0, data: Buffer.from('again') });
