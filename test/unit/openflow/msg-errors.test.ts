@@ -6,6 +6,13 @@ import { OpenFlowDecodeError } from '../../../src/openflow/errors';
 import { decodeHeader } from '../../../src/openflow/header';
 import { OpenFlowFramer } from '../../../src/openflow/framer';
 import { flowMod, type OfpMessage } from '../../../src/openflow/types';
+import type { OpenFlowDecodeErrorCode } from '../../../src/openflow/errors';
+import { decodeActions, encodeActions } from '../../../src/openflow/actions';
+import { decodeInstructions, encodeInstructions, type Instruction } from '../../../src/openflow/instructions';
+import { decodeMatch, encodeMatch } from '../../../src/openflow/match';
+import { parseFlowMod } from '../../../src/openflow/flow-text';
+import { Reader } from '../../../src/openflow/reader';
+import { Writer } from '../../../src/openflow/writer';
 
 function err(fn: () => unknown): OpenFlowDecodeError {
   try {
@@ -192,5 +199,57 @@ describe('deeply nested input', () => {
     const text = formatMessage(m);
     expect(text.length).toBeLessThan(1000);
     expect(text).toContain(`...(${b.length - 36} bytes)`);
+  });
+});
+
+const hex = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ''), 'hex');
+const rd = (h: string): Reader => new Reader(hex(h));
+
+/**
+ * One provocation per code of the OpenFlowDecodeErrorCode union. The Record type makes this exhaustive: a code
+ * added to the union without a way to provoke it here does not compile. Wire input where the code is about
+ * bytes, the encoder where it is about values.
+ */
+const PROVOKE: Record<OpenFlowDecodeErrorCode, () => unknown> = {
+  OFPBRC_BAD_VERSION: () => decodeMessage(msg(20, '', 1)),
+  OFPBRC_BAD_TYPE: () => decodeMessage(msg(0xfe, '')),
+  OFPBRC_BAD_LEN: () => decodeMessage(hex('04000006000000')),
+  OFPBAC_BAD_LEN: () => decodeActions(rd('0000000c 00000002 00000000')),
+  OFPBAC_BAD_ARGUMENT: () => encodeActions(new Writer(64), [{ type: 'load', dst: { field: 'reg0', ofs: 30, nBits: 8 }, value: 1n }]),
+  OFPBAC_BAD_SET_TYPE: () => decodeActions(rd('ffff0018 00002320 0021 8000fe04 00000001 000000000000')),
+  OFPBAC_BAD_SET_LEN: () => decodeActions(rd('00190008 80004c08')),
+  OFPBAC_BAD_SET_ARGUMENT: () => decodeActions(rd('00190010 80000108 00000001 ffffffff')),
+  OFPBIC_UNKNOWN_INST: () => encodeInstructions(new Writer(64), [{ type: 'frob' } as unknown as Instruction]),
+  OFPBIC_BAD_LEN: () => decodeInstructions(rd('0001000c 05000000 00000000')),
+  OFPBMC_BAD_TYPE: () => decodeMatch(rd('0000000400000000')),
+  OFPBMC_BAD_LEN: () => decodeMatch(rd('0001000200000000')),
+  OFPBMC_BAD_FIELD: () => encodeMatch(new Writer(64), [{ field: 'no_such_field', value: 1 }]),
+  OFPBMC_BAD_VALUE: () => encodeMatch(new Writer(64), [{ field: 'vlan_vid', value: 0x1005 }, { field: 'vlan_pcp', value: 8 }]),
+  OFPBMC_BAD_MASK: () => decodeMatch(rd('0001000c 80000b04 0800ffff 00000000')),
+  // ipv4_dst without eth_type=0x0800 before it.
+  OFPBMC_BAD_PREREQ: () => decodeMatch(rd('0001000c 80001804 0a000001 00000000')),
+  OFPBMC_DUP_FIELD: () => decodeMatch(rd('0001 0014 80000004 00000001 80000004 00000002 00000000')),
+  OFPBFC_MSG_UNSUP: () => {
+    const ctl: OfpMessage = { type: 'BUNDLE_CONTROL', xid: 1, bundleId: 1, ctrlType: 0, flags: 0, properties: [] };
+    return encodeMessage({ type: 'BUNDLE_ADD', xid: 1, bundleId: 1, flags: 0, properties: [], message: ctl });
+  },
+  OFPTFFC_BAD_LEN: () => decodeMessage(msg(19, '000c 0000 00000000  0020' + '00'.repeat(30))),
+  // The bounds-checked reader's own code, for a read past the end of what it was given.
+  OFPSDN_TRUNCATED: () => rd('0001').u32(),
+  OFPSDN_BAD_PADDING: () =>
+    decodeMessage(msg(19, '000c 0000 00000000' + '0044 00 0000000000' + '00'.repeat(48) + '00000000 00000000 0002 0004')),
+  // NXAST_DEC_TTL_CNT_IDS saying 255 controller ids with none following.
+  OFPSDN_BAD_COUNT: () => decodeActions(rd('ffff0010 00002320 0015 00ff 00000000')),
+  OFPSDN_MSG_TOO_LARGE: () => new OpenFlowFramer({ maxMessageLength: 32 }).push(goodFlowMod),
+  OFPSDN_BAD_TEXT: () => parseFlowMod('bogus_field=1,actions=drop'),
+  OFPSDN_BAD_VALUE: () => encodeMessage({ type: 'PORT_MOD', xid: 1, portNo: 1, hwAddr: 'not-a-mac', config: 0, mask: 0, advertise: 0 }),
+};
+
+describe('one test per error code (every code of OpenFlowDecodeErrorCode is raised by something)', () => {
+  it.each(Object.entries(PROVOKE))('%s', (code, provoke) => {
+    const e = err(provoke);
+    expect(e.code).toBe(code);
+    expect(e.message).toContain(code);
+    expect(Number.isInteger(e.offset)).toBe(true);
   });
 });
