@@ -5,6 +5,7 @@
 import { Parser } from 'binary-parser';
 import type { Reader } from '../reader';
 import type { Writer } from '../writer';
+import type { OfpMessage } from '../types';
 import {
   OFPHET_VERSIONBITMAP,
   OFPT_BARRIER_REPLY,
@@ -29,7 +30,7 @@ import {
   type HelloElement,
   type SetAsync,
 } from '../types';
-import { codec, mpCodec } from './codec';
+import { codec, mpCodec, type MessageCodec } from './codec';
 import { forEachProp, hexCap, hx, parseFixed, writeProp } from './common';
 
 // ---- HELLO (A.5.1): a list of hello elements (u16 type, u16 length excl. padding to 8). ----
@@ -98,27 +99,37 @@ function formatData(d: Buffer): string {
   return `${d.length} bytes of payload${d.length ? ` ${hexCap(d)}` : ''}`;
 }
 
-export const echoRequestCodec = codec<import('../types').EchoRequest>({
-  name: 'ECHO_REQUEST',
-  ofpName: 'OFPT_ECHO_REQUEST',
-  ofpType: OFPT_ECHO_REQUEST,
-  decode: (r, h) => ({ type: 'ECHO_REQUEST', xid: h.xid, data: r.copy(r.remaining) }),
-  encode: (w, m) => void w.bytes(m.data),
-  format: (m) => formatData(m.data),
-});
+/** ECHO_REQUEST and ECHO_REPLY share their layout: the whole body is opaque data. */
+function echoCodec<M extends Extract<OfpMessage, { data: Buffer }>>(name: M['type'], ofpType: number): MessageCodec<M> {
+  return codec<M>({
+    name,
+    ofpName: `OFPT_${name}`,
+    ofpType,
+    decode: (r, h) => ({ type: name, xid: h.xid, data: r.copy(r.remaining) }) as M,
+    encode: (w, m) => void w.bytes(m.data),
+    format: (m) => formatData(m.data),
+  });
+}
 
-export const echoReplyCodec = codec<import('../types').EchoReply>({
-  name: 'ECHO_REPLY',
-  ofpName: 'OFPT_ECHO_REPLY',
-  ofpType: OFPT_ECHO_REPLY,
-  decode: (r, h) => ({ type: 'ECHO_REPLY', xid: h.xid, data: r.copy(r.remaining) }),
-  encode: (w, m) => void w.bytes(m.data),
-  format: (m) => formatData(m.data),
-});
+export const echoRequestCodec = echoCodec<import('../types').EchoRequest>('ECHO_REQUEST', OFPT_ECHO_REQUEST);
+
+export const echoReplyCodec = echoCodec<import('../types').EchoReply>('ECHO_REPLY', OFPT_ECHO_REPLY);
 
 /** Requests whose body is empty: any trailing byte is OFPBRC_BAD_LEN. */
 function expectEmpty(r: Reader): void {
   if (r.remaining !== 0) throw r.error('OFPBRC_BAD_LEN', `${r.remaining} unexpected bytes after the header`);
+}
+
+/** A message that is only an ofp_header (FEATURES_REQUEST, GET_CONFIG_REQUEST, BARRIER_*, GET_ASYNC_REQUEST). */
+function emptyCodec<M extends OfpMessage>(name: M['type'], ofpType: number): MessageCodec<M> {
+  return codec<M>({
+    name,
+    ofpName: `OFPT_${name}`,
+    ofpType,
+    decode: (r, h) => (expectEmpty(r), { type: name, xid: h.xid } as M),
+    encode: () => undefined,
+    format: () => '',
+  });
 }
 
 /** The whole body must have been consumed by a fixed-size layout. */
@@ -126,14 +137,7 @@ export function expectEnd(r: Reader): void {
   if (r.remaining !== 0) throw r.error('OFPBRC_BAD_LEN', `${r.remaining} trailing bytes`);
 }
 
-export const featuresRequestCodec = codec<import('../types').FeaturesRequest>({
-  name: 'FEATURES_REQUEST',
-  ofpName: 'OFPT_FEATURES_REQUEST',
-  ofpType: OFPT_FEATURES_REQUEST,
-  decode: (r, h) => (expectEmpty(r), { type: 'FEATURES_REQUEST', xid: h.xid }),
-  encode: () => undefined,
-  format: () => '',
-});
+export const featuresRequestCodec = emptyCodec<import('../types').FeaturesRequest>('FEATURES_REQUEST', OFPT_FEATURES_REQUEST);
 
 // ofp_switch_features (A.3.1): datapath_id u64, n_buffers u32, n_tables u8, auxiliary_id u8, pad 2,
 // capabilities u32, reserved u32 (24 bytes after the header).
@@ -180,14 +184,7 @@ export const featuresReplyCodec = codec<FeaturesReply>({
   },
 });
 
-export const getConfigRequestCodec = codec<import('../types').GetConfigRequest>({
-  name: 'GET_CONFIG_REQUEST',
-  ofpName: 'OFPT_GET_CONFIG_REQUEST',
-  ofpType: OFPT_GET_CONFIG_REQUEST,
-  decode: (r, h) => (expectEmpty(r), { type: 'GET_CONFIG_REQUEST', xid: h.xid }),
-  encode: () => undefined,
-  format: () => '',
-});
+export const getConfigRequestCodec = emptyCodec<import('../types').GetConfigRequest>('GET_CONFIG_REQUEST', OFPT_GET_CONFIG_REQUEST);
 
 function formatConfig(m: { flags: number; missSendLen: number }): string {
   const frag = ['normal', 'drop', 'reassemble', 'nx-match'][m.flags & 3];
@@ -195,55 +192,32 @@ function formatConfig(m: { flags: number; missSendLen: number }): string {
   return `frags=${frag}${rest} miss_send_len=${m.missSendLen}`;
 }
 
-export const getConfigReplyCodec = codec<import('../types').GetConfigReply>({
-  name: 'GET_CONFIG_REPLY',
-  ofpName: 'OFPT_GET_CONFIG_REPLY',
-  ofpType: OFPT_GET_CONFIG_REPLY,
-  fields: { flags: 16, missSendLen: 16 },
-  decode(r, h) {
-    r.need(4, 'ofp_switch_config', 'OFPBRC_BAD_LEN');
-    const flags = r.u16();
-    const missSendLen = r.u16();
-    expectEnd(r);
-    return { type: 'GET_CONFIG_REPLY', xid: h.xid, flags, missSendLen };
-  },
-  encode: (w, m) => void w.u16(m.flags).u16(m.missSendLen),
-  format: formatConfig,
-});
+/** GET_CONFIG_REPLY and SET_CONFIG share ofp_switch_config (A.3.2): flags u16, miss_send_len u16. */
+function switchConfigCodec<M extends Extract<OfpMessage, { missSendLen: number }>>(name: M['type'], ofpType: number): MessageCodec<M> {
+  return codec<M>({
+    name,
+    ofpName: `OFPT_${name}`,
+    ofpType,
+    fields: { flags: 16, missSendLen: 16 },
+    decode(r, h) {
+      r.need(4, 'ofp_switch_config', 'OFPBRC_BAD_LEN');
+      const flags = r.u16();
+      const missSendLen = r.u16();
+      expectEnd(r);
+      return { type: name, xid: h.xid, flags, missSendLen } as M;
+    },
+    encode: (w, m) => void w.u16(m.flags).u16(m.missSendLen),
+    format: formatConfig,
+  });
+}
 
-export const setConfigCodec = codec<import('../types').SetConfig>({
-  name: 'SET_CONFIG',
-  ofpName: 'OFPT_SET_CONFIG',
-  ofpType: OFPT_SET_CONFIG,
-  fields: { flags: 16, missSendLen: 16 },
-  decode(r, h) {
-    r.need(4, 'ofp_switch_config', 'OFPBRC_BAD_LEN');
-    const flags = r.u16();
-    const missSendLen = r.u16();
-    expectEnd(r);
-    return { type: 'SET_CONFIG', xid: h.xid, flags, missSendLen };
-  },
-  encode: (w, m) => void w.u16(m.flags).u16(m.missSendLen),
-  format: formatConfig,
-});
+export const getConfigReplyCodec = switchConfigCodec<import('../types').GetConfigReply>('GET_CONFIG_REPLY', OFPT_GET_CONFIG_REPLY);
 
-export const barrierRequestCodec = codec<import('../types').BarrierRequest>({
-  name: 'BARRIER_REQUEST',
-  ofpName: 'OFPT_BARRIER_REQUEST',
-  ofpType: OFPT_BARRIER_REQUEST,
-  decode: (r, h) => (expectEmpty(r), { type: 'BARRIER_REQUEST', xid: h.xid }),
-  encode: () => undefined,
-  format: () => '',
-});
+export const setConfigCodec = switchConfigCodec<import('../types').SetConfig>('SET_CONFIG', OFPT_SET_CONFIG);
 
-export const barrierReplyCodec = codec<import('../types').BarrierReply>({
-  name: 'BARRIER_REPLY',
-  ofpName: 'OFPT_BARRIER_REPLY',
-  ofpType: OFPT_BARRIER_REPLY,
-  decode: (r, h) => (expectEmpty(r), { type: 'BARRIER_REPLY', xid: h.xid }),
-  encode: () => undefined,
-  format: () => '',
-});
+export const barrierRequestCodec = emptyCodec<import('../types').BarrierRequest>('BARRIER_REQUEST', OFPT_BARRIER_REQUEST);
+
+export const barrierReplyCodec = emptyCodec<import('../types').BarrierReply>('BARRIER_REPLY', OFPT_BARRIER_REPLY);
 
 // ---- ROLE (A.3.9): role u32, pad 4, generation_id u64. ----
 
@@ -255,34 +229,29 @@ function formatRole(m: { role: number; generationId: bigint }): string {
   return `role=${name}${m.role === 0 || m.role === 1 ? '' : ` generation_id=${m.generationId}`}`;
 }
 
-function decodeRole(r: Reader): { role: number; generationId: bigint } {
-  r.need(16, 'ofp_role_request', 'OFPBRC_BAD_LEN');
-  const role = r.u32();
-  r.skip(4);
-  const generationId = r.u64();
-  expectEnd(r);
-  return { role, generationId };
+/** ROLE_REQUEST and ROLE_REPLY share ofp_role_request. */
+function roleCodec<M extends Extract<OfpMessage, { generationId: bigint }>>(name: M['type'], ofpType: number): MessageCodec<M> {
+  return codec<M>({
+    name,
+    ofpName: `OFPT_${name}`,
+    ofpType,
+    fields: { role: 32, generationId: 64 },
+    decode(r, h) {
+      r.need(16, 'ofp_role_request', 'OFPBRC_BAD_LEN');
+      const role = r.u32();
+      r.skip(4);
+      const generationId = r.u64();
+      expectEnd(r);
+      return { type: name, xid: h.xid, role, generationId } as M;
+    },
+    encode: (w, m) => void w.u32(m.role).zeros(4).u64(m.generationId),
+    format: formatRole,
+  });
 }
 
-export const roleRequestCodec = codec<import('../types').RoleRequest>({
-  name: 'ROLE_REQUEST',
-  ofpName: 'OFPT_ROLE_REQUEST',
-  ofpType: OFPT_ROLE_REQUEST,
-  fields: { role: 32, generationId: 64 },
-  decode: (r, h) => ({ type: 'ROLE_REQUEST', xid: h.xid, ...decodeRole(r) }),
-  encode: (w, m) => void w.u32(m.role).zeros(4).u64(m.generationId),
-  format: formatRole,
-});
+export const roleRequestCodec = roleCodec<import('../types').RoleRequest>('ROLE_REQUEST', OFPT_ROLE_REQUEST);
 
-export const roleReplyCodec = codec<import('../types').RoleReply>({
-  name: 'ROLE_REPLY',
-  ofpName: 'OFPT_ROLE_REPLY',
-  ofpType: OFPT_ROLE_REPLY,
-  fields: { role: 32, generationId: 64 },
-  decode: (r, h) => ({ type: 'ROLE_REPLY', xid: h.xid, ...decodeRole(r) }),
-  encode: (w, m) => void w.u32(m.role).zeros(4).u64(m.generationId),
-  format: formatRole,
-});
+export const roleReplyCodec = roleCodec<import('../types').RoleReply>('ROLE_REPLY', OFPT_ROLE_REPLY);
 
 // ---- GET_ASYNC / SET_ASYNC (A.3.10): packet_in_mask[2], port_status_mask[2], flow_removed_mask[2]. ----
 
@@ -291,6 +260,18 @@ function decodeAsync(r: Reader): AsyncConfig {
   const v = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32()];
   expectEnd(r);
   return { packetInMask: [v[0]!, v[1]!], portStatusMask: [v[2]!, v[3]!], flowRemovedMask: [v[4]!, v[5]!] };
+}
+
+/** GET_ASYNC_REPLY and SET_ASYNC share ofp_async_config. */
+function asyncCodec<M extends GetAsyncReply | SetAsync>(name: M['type'], ofpType: number): MessageCodec<M> {
+  return codec<M>({
+    name,
+    ofpName: `OFPT_${name}`,
+    ofpType,
+    decode: (r, h) => ({ type: name, xid: h.xid, ...decodeAsync(r) }) as M,
+    encode: encodeAsync,
+    format: formatAsync,
+  });
 }
 
 function encodeAsync(w: Writer, m: AsyncConfig): void {
@@ -326,32 +307,11 @@ function formatAsync(m: AsyncConfig): string {
     .join(' ');
 }
 
-export const getAsyncRequestCodec = codec<import('../types').GetAsyncRequest>({
-  name: 'GET_ASYNC_REQUEST',
-  ofpName: 'OFPT_GET_ASYNC_REQUEST',
-  ofpType: OFPT_GET_ASYNC_REQUEST,
-  decode: (r, h) => (expectEmpty(r), { type: 'GET_ASYNC_REQUEST', xid: h.xid }),
-  encode: () => undefined,
-  format: () => '',
-});
+export const getAsyncRequestCodec = emptyCodec<import('../types').GetAsyncRequest>('GET_ASYNC_REQUEST', OFPT_GET_ASYNC_REQUEST);
 
-export const getAsyncReplyCodec = codec<GetAsyncReply>({
-  name: 'GET_ASYNC_REPLY',
-  ofpName: 'OFPT_GET_ASYNC_REPLY',
-  ofpType: OFPT_GET_ASYNC_REPLY,
-  decode: (r, h) => ({ type: 'GET_ASYNC_REPLY', xid: h.xid, ...decodeAsync(r) }),
-  encode: encodeAsync,
-  format: formatAsync,
-});
+export const getAsyncReplyCodec = asyncCodec<GetAsyncReply>('GET_ASYNC_REPLY', OFPT_GET_ASYNC_REPLY);
 
-export const setAsyncCodec = codec<SetAsync>({
-  name: 'SET_ASYNC',
-  ofpName: 'OFPT_SET_ASYNC',
-  ofpType: OFPT_SET_ASYNC,
-  decode: (r, h) => ({ type: 'SET_ASYNC', xid: h.xid, ...decodeAsync(r) }),
-  encode: encodeAsync,
-  format: formatAsync,
-});
+export const setAsyncCodec = asyncCodec<SetAsync>('SET_ASYNC', OFPT_SET_ASYNC);
 
 // ---- OFPMP_DESC (A.3.5.1): empty request; reply ofp_desc: mfr_desc[256], hw_desc[256], sw_desc[256],
 // serial_num[32], dp_desc[256] (1056 bytes), NUL-padded ASCII. ----
