@@ -286,7 +286,8 @@ export function splitTop(p: TextPiece, sep = ','): TextPiece[] {
   return out;
 }
 
-function num(p: TextPiece, bits: number, what: string): number {
+/** Parses an unsigned integer of at most `bits` bits from flow text (OFPSDN_BAD_TEXT at its column otherwise). */
+export function num(p: TextPiece, bits: number, what: string): number {
   const v = parseIntegerText(p.text);
   if (v === undefined || v >= 1n << BigInt(bits)) throw textError(`${what}: '${p.text}' is not a ${bits}-bit number`, p.col);
   return Number(v);

@@ -8,9 +8,9 @@
  * defaults -> output:CONTROLLER, `dl_vlan=N` -> vlan_vid=0x1000|N, `tp_src` -> tcp/udp/sctp by ip_proto).
  */
 import type { Action } from './actions';
-import { ActionParseContext, TextPiece, formatActionList, parseActionList, parseSubfield, splitTop, textError } from './actions-text';
+import { ActionParseContext, TextPiece, num, parseActionList, parseSubfield, splitTop, textError } from './actions-text';
 import { OpenFlowDecodeError } from './errors';
-import type { Instruction } from './instructions';
+import { formatInstructions, type Instruction } from './instructions';
 import { KnownMatchEntry, Match, MatchEntry, findMatchProblem, formatMatch } from './match';
 import { FieldValueError, formatPortNo, oxmFieldByName, oxmValueToBigInt, parseIntegerText, parseFieldValue, parsePortNo } from './oxm';
 import {
@@ -110,12 +110,6 @@ function splitMatch(text: string, col: number): TextPiece[] {
     }
   }
   return out;
-}
-
-function num(p: TextPiece, bits: number, what: string): number {
-  const v = parseIntegerText(p.text);
-  if (v === undefined || v >= 1n << BigInt(bits)) throw textError(`${what}: '${p.text}' is not a ${bits}-bit number`, p.col);
-  return Number(v);
 }
 
 /** Finds `actions=` at top level; returns [match part, actions piece or undefined]. */
@@ -446,38 +440,6 @@ function flagText(flags: number): string[] {
   return out;
 }
 
-/** Prints instructions as the text after `actions=` (see formatInstructions in instructions.ts). */
-function actionsText(list: readonly Instruction[]): string {
-  const parts: string[] = [];
-  const rank: Record<string, number> = { meter: 0, apply_actions: 1, clear_actions: 2, write_actions: 3, write_metadata: 4, goto_table: 5, opaque: 6 };
-  for (const i of [...list].sort((a, b) => rank[a.type]! - rank[b.type]!)) {
-    switch (i.type) {
-      case 'meter':
-        parts.push(`meter:${i.meterId}`);
-        break;
-      case 'apply_actions':
-        if (i.actions.length) parts.push(formatActionList(i.actions));
-        break;
-      case 'clear_actions':
-        parts.push('clear_actions');
-        break;
-      case 'write_actions':
-        parts.push(`write_actions(${i.actions.length ? formatActionList(i.actions) : 'drop'})`);
-        break;
-      case 'write_metadata':
-        parts.push(i.mask === (1n << 64n) - 1n ? `write_metadata:0x${i.metadata.toString(16)}` : `write_metadata:0x${i.metadata.toString(16)}/0x${i.mask.toString(16)}`);
-        break;
-      case 'goto_table':
-        parts.push(`goto_table:${i.tableId}`);
-        break;
-      case 'opaque':
-        parts.push(`opaque_instruction:${i.raw.toString('hex')}`);
-        break;
-    }
-  }
-  return parts.length ? parts.join(',') : 'drop';
-}
-
 /**
  * Prints a FLOW_MOD as one line of OVS flow text (without the command, which ovs-ofctl takes from the
  * subcommand: add-flow, mod-flows, del-flows). Delete commands print no actions.
@@ -499,7 +461,7 @@ export function formatFlowMod(fm: FlowMod): string {
   if (fm.bufferId !== 0xffffffff) p.push(`buffer_id=${fm.bufferId}`);
   const m = formatMatch(fm.match);
   if (m) p.push(m);
-  if (!isDelete) p.push(`actions=${actionsText(fm.instructions)}`);
+  if (!isDelete) p.push(`actions=${formatInstructions(fm.instructions)}`);
   return p.join(',');
 }
 
@@ -518,7 +480,7 @@ export function formatFlowStats(s: FlowStats): string {
   let tail = s.priority !== 0x8000 ? `priority=${s.priority}` : '';
   const m = formatMatch(s.match);
   if (m) tail += (tail ? ',' : '') + m;
-  return ` ${p.join(', ')}, ${tail ? tail + ' ' : ''}actions=${actionsText(s.instructions)}`;
+  return ` ${p.join(', ')}, ${tail ? tail + ' ' : ''}actions=${formatInstructions(s.instructions)}`;
 }
 
 /** Parses a field reference like `NXM_NX_REG0[0..15]` (re-exported for callers building actions). */
