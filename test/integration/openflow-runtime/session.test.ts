@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
 import { OvsInstance } from '../../../src/lab/ovs-instance';
-import { OpenFlowSession, OpenFlowBundleError } from '../../../src/openflow/session';
+import { OpenFlowSession, OpenFlowBundleError, OpenFlowBatchError } from '../../../src/openflow/session';
 import { OpenFlowRequestError, OpenFlowRuntimeError } from '../../../src/openflow/runtime-errors';
 import { flowMod, OFPFC_DELETE, OFPFC_MODIFY_STRICT, OFPGT_ALL, OFPGC_ADD, OFPMC_ADD, OFPFF_SEND_FLOW_REM, OFPMF_BURST, OFPMF_KBPS, OFPTT_ALL } from '../../../src/openflow/types';
 import type { Instruction } from '../../../src/openflow/instructions';
@@ -173,6 +173,27 @@ describe('OpenFlowSession against ovs-vswitchd (unix mgmt socket)', () => {
 
     await s.bundle(good);
     expect(await ofctlFlows()).toHaveLength(4);
+  });
+
+  it('sendBatch streams without a bundle: the switch errors name each rejected message, the rest is applied', async () => {
+    const good = Array.from({ length: 3000 }, (_, n) => flowMod({ priority: 10, match: ipDst(n + 1), instructions: output(1) }));
+    const bad1 = flowMod({ tableId: 5, priority: 10, instructions: [{ type: 'goto_table', tableId: 2 }] });
+    const bad2 = flowMod({ tableId: 6, priority: 10, instructions: [{ type: 'goto_table', tableId: 1 }] });
+    const msgs = [...good.slice(0, 1000), bad1, ...good.slice(1000, 2500), bad2, ...good.slice(2500)];
+    const err = await s.sendBatch(msgs).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OpenFlowBatchError);
+    const be = err as OpenFlowBatchError;
+    expect(be.errors.map((e) => e.code)).toEqual(['OFPET_BAD_INSTRUCTION/OFPBIC_BAD_TABLE_ID', 'OFPET_BAD_INSTRUCTION/OFPBIC_BAD_TABLE_ID']);
+    expect(be.errors.map((e) => e.request)).toEqual([bad1, bad2]);
+    expect(be.errors[1]!.data.readUInt32BE(4)).toBe(bad2.xid);
+    expect(await s.dumpFlows()).toHaveLength(3000);
+    // Errors of later messages are not claimed by the finished batch.
+    const unsolicited = firstValueFrom(s.errors$);
+    s.send(flowMod({ tableId: 7, priority: 1, instructions: [{ type: 'goto_table', tableId: 3 }] }));
+    expect(((await unsolicited) as OpenFlowRequestError).code).toBe('OFPET_BAD_INSTRUCTION/OFPBIC_BAD_TABLE_ID');
   });
 
   it('maps ONF bundle errors (experimenter errors) to their names', async () => {
