@@ -834,19 +834,9 @@ export class OpenFlowSession {
     else p.resolve(value);
   }
 
-  private armTimer(xid: number, p: Pending): void {
-    clearTimeout(p.timer);
-    const ms = this.opts.requestTimeoutMs ?? 10_000;
-    p.timer = setTimeout(() => {
-      if (this.pending.get(xid) !== p) return;
-      this.pending.delete(xid);
-      p.reject(
-        new OpenFlowRuntimeError('OFPSDN_TIMEOUT', `${p.request.type} xid=${xid}: no reply within ${ms} ms`, {
-          ...this.ctx(),
-          request: p.request,
-        }),
-      );
-    }, ms);
+  /** Another part arrived: the request's timeout (the per-call `timeoutMs`, if given) starts again. */
+  private armTimer(_xid: number, p: Pending): void {
+    p.timer?.refresh();
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -991,7 +981,7 @@ export class OpenFlowSession {
 
   /**
    * A multipart request (section 7.3.5); resolves with the bodies of all reply parts in order once the part
-   * without OFPMPF_REPLY_MORE arrives.
+   * without OFPMPF_REPLY_MORE arrives. `timeoutMs` bounds the wait for the first part and between parts.
    */
   multipart(body: MultipartRequestBody, opts: { timeoutMs?: number } = {}): Promise<MultipartReplyBody[]> {
     return new Promise((resolve, reject) => {

@@ -298,6 +298,20 @@ describe('OpenFlowSession with a fake switch', () => {
     await capped.barrier(); // still usable
   });
 
+  it('a multipart reply that stalls after a part times out after the per-call timeout, not the session default', async () => {
+    fake.behaviour.onMessage = (m, reply) => {
+      if (m.type === 'MULTIPART_REQUEST') {
+        reply({ type: 'MULTIPART_REPLY', xid: m.xid, flags: 1, body: { mpType: 'PORT_DESC', ports: [] } }); // more follows... never
+        return true;
+      }
+    };
+    const s = await connect({ requestTimeoutMs: 120_000 });
+    await expect(s.multipart({ mpType: 'PORT_DESC' }, { timeoutMs: 100 })).rejects.toMatchObject({ code: 'OFPSDN_TIMEOUT' });
+    const it = s.multipartIter({ mpType: 'PORT_DESC' }, { timeoutMs: 100 });
+    expect((await it.next()).done).toBe(false);
+    await expect(it.next()).rejects.toMatchObject({ code: 'OFPSDN_TIMEOUT' });
+  }, 20_000); // the session default (120 s) would exceed this
+
   it('bounds the write queue when the switch stops reading, with a clear error', async () => {
     fake.behaviour.onMessage = (m, _reply, sock) => {
       if (m.type === 'BARRIER_REQUEST' && fake.received.filter((x) => x.type === 'BARRIER_REQUEST').length === 1) {
