@@ -268,7 +268,7 @@ function formatTfProp(p: TableFeatureProperty): string {
   switch (p.type) {
     case 'NEXT_TABLES':
     case 'NEXT_TABLES_MISS':
-      return `${n}=${p.tableIds.join(',')}`;
+      return `${n}=${formatIdRanges(p.tableIds)}`;
     case 'EXPERIMENTER':
     case 'EXPERIMENTER_MISS':
       return `${n}=${hx(p.experimenter)}:${p.expType}(${p.data.length} bytes)`;
@@ -286,15 +286,55 @@ function formatTfProp(p: TableFeatureProperty): string {
   }
 }
 
+/** Ascending runs of ids as OVS prints next tables ("1-253"); other ids comma-separated in wire order. */
+function formatIdRanges(ids: readonly number[]): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < ids.length) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
+    out.push(j > i ? `${ids[i]}-${ids[j]}` : String(ids[i]));
+    i = j + 1;
+  }
+  return out.join(',');
+}
+
+/**
+ * One line for a table-features list. Like ofp-print (print_table_features, lib/ofp-table.c), a table whose
+ * features equal the previous table's prints as "ditto", a run of them as "tables a...b: ditto"; as there, the
+ * table name is not compared, and next tables count as equal when they differ only by the table itself (table
+ * k's "k+1-253" equals table k+1's "k+2-253"). Next tables print as ranges. Instruction and action ids stay
+ * numeric and OXM ids hex (OVS prints names, grouped; test/fixtures/openflow/README.md lists the differences).
+ */
 function formatTableFeatures(tables: readonly TableFeatures[]): string {
-  return tables
-    .map(
-      (t) =>
-        ` table ${t.tableId} ("${t.name}"): metadata: match=${hx(t.metadataMatch)} write=${hx(t.metadataWrite)}` +
-        ` config=${hx(t.config)} max_entries=${t.maxEntries}` +
-        (t.properties.length ? ` ${t.properties.map(formatTfProp).join(' ')}` : ''),
-    )
-    .join('');
+  const features = (t: TableFeatures, drop = -1): string =>
+    `metadata: match=${hx(t.metadataMatch)} write=${hx(t.metadataWrite)} config=${hx(t.config)} max_entries=${t.maxEntries}` +
+    t.properties
+      .map((p) =>
+        ' ' +
+        formatTfProp(
+          drop >= 0 && (p.type === 'NEXT_TABLES' || p.type === 'NEXT_TABLES_MISS') ? { ...p, tableIds: p.tableIds.filter((x) => x !== drop) } : p,
+        ),
+      )
+      .join('');
+  const sameAsPrevious = (i: number): boolean => {
+    const prev = tables[i - 1]!;
+    const cur = tables[i]!;
+    const drop = cur.tableId === prev.tableId + 1 ? cur.tableId : -1;
+    return features(prev, drop) === features(cur);
+  };
+  let out = '';
+  let i = 0;
+  while (i < tables.length) {
+    const t = tables[i]!;
+    out += ` table ${t.tableId} ("${t.name}"): ${features(t)}`;
+    let j = i + 1;
+    while (j < tables.length && sameAsPrevious(j)) j++;
+    if (j - i === 2) out += ` table ${tables[i + 1]!.tableId}: ditto`;
+    else if (j - i > 2) out += ` tables ${tables[i + 1]!.tableId}...${tables[j - 1]!.tableId}: ditto`;
+    i = j;
+  }
+  return out;
 }
 
 export const tableFeaturesRequestCodec = mpCodec<TfReq>({
