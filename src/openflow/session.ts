@@ -441,8 +441,11 @@ export class OpenFlowSession {
     return hs
       .then(() => this.configure(epoch, sock))
       .catch((e: Error) => {
-        this.connectionLost(sock, e);
-        throw e;
+        // When the connection ended first (garbage, a hang-up), its reason is the error, not the step's
+        // follow-up failure (OFPSDN_NOT_CONNECTED / OFPSDN_DISCONNECTED of the request that was cut off).
+        const err = this.sock !== sock && this.lastLoss ? this.lastLoss : e;
+        this.connectionLost(sock, err);
+        throw err;
       });
   }
 
@@ -579,6 +582,7 @@ export class OpenFlowSession {
     clearInterval(this.echoTimer);
     const sock = this.sock;
     this.sock = undefined;
+    this.lastLoss = err;
     this.queue?.close();
     this.queue = undefined;
     if (this.handshake) {
