@@ -5,33 +5,12 @@
  * byte stream of messages, each starting with an 8-byte ofp_header whose u16 `length` covers the whole
  * message. The framer cuts that stream into messages however it is chunked. It never trusts the length field:
  * a length below 8 is `OFPBRC_BAD_LEN`, a length over the configured cap is `OFPSDN_MSG_TOO_LARGE`. Either error
- * leaves the stream unsynchronisable, so the framer then stays failed and rethrows it. Bad input loses nothing:
- * the error ({@link OpenFlowFramingError}) carries every whole message that preceded the bad header.
+ * leaves the stream unsynchronisable, so the framer then stays failed and rethrows the same error. Bad input
+ * loses nothing: every whole message that precedes the bad header is delivered first (see {@link OpenFlowFramer.push}).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { OpenFlowDecodeError } from './errors';
 import { OFP_HEADER_LEN, OFP_MAX_MSG_LEN } from './types';
-
-/**
- * What {@link OpenFlowFramer.push} throws on a bad length: an {@link OpenFlowDecodeError} (`OFPBRC_BAD_LEN` /
- * `OFPSDN_MSG_TOO_LARGE`, offset 2 = the length field) that also carries the whole messages the same push cut
- * before the bad header, which the caller has not received otherwise: bad input loses nothing.
- */
-export class OpenFlowFramingError extends OpenFlowDecodeError {
-  /** Whole messages that preceded the bad header in the push that threw (empty on later pushes). */
-  readonly messages: readonly Buffer[];
-  /** The code, narrowed to the two a framer raises. */
-  readonly framingCode: 'OFPBRC_BAD_LEN' | 'OFPSDN_MSG_TOO_LARGE';
-  /** What was wrong, without the code and offset decoration of `message`. */
-  readonly detail: string;
-
-  constructor(code: 'OFPBRC_BAD_LEN' | 'OFPSDN_MSG_TOO_LARGE', detail: string, messages: readonly Buffer[] = []) {
-    super(code, detail, 2);
-    this.framingCode = code;
-    this.detail = detail;
-    this.messages = messages;
-  }
-}
 
 /** Options of {@link OpenFlowFramer}. */
 export interface OpenFlowFramerOptions {
@@ -60,7 +39,7 @@ export class OpenFlowFramer {
   private pendingLen = 0;
   /** Length of the pending message once its header's length field has arrived, else 0. */
   private need = 0;
-  private failed: OpenFlowFramingError | null = null;
+  private failed: OpenFlowDecodeError | null = null;
   /** Bytes consumed from the stream before the current pending data (for error messages). */
   private streamOffset = 0;
 
@@ -82,23 +61,28 @@ export class OpenFlowFramer {
     return this.failed !== null;
   }
 
-  /** The framing error the stream hit, or null. */
+  /**
+   * The framing error the stream hit, or null. Set as soon as the bad header is seen, also when
+   * {@link push} returned the messages that preceded it instead of throwing: a caller that must act at once
+   * (close the connection) checks this after handling the returned messages.
+   */
   get error(): OpenFlowDecodeError | null {
     return this.failed;
   }
 
   /**
-   * Adds `chunk` to the stream and returns every message it completes, in order. On a bad length it throws an
-   * {@link OpenFlowFramingError} (`OFPBRC_BAD_LEN` / `OFPSDN_MSG_TOO_LARGE`) at once, whose `messages` are the
-   * whole messages this push cut before the bad header: handle those, then the error. The framer then stays
-   * failed: every later push throws an error with the same code (and no messages) until {@link reset}.
+   * Adds `chunk` to the stream and returns every message it completes, in order. On a bad length
+   * (`OFPBRC_BAD_LEN` / `OFPSDN_MSG_TOO_LARGE`) nothing that precedes it is lost: if this chunk completed whole
+   * messages before the bad header, they are returned and the framer is marked failed ({@link error} is set);
+   * the error is thrown by the next push. If no message precedes it in this push, the
+   * {@link OpenFlowDecodeError} is thrown at once. A failed framer rethrows the same error on every push until
+   * {@link reset}.
    *
    * Cost is linear in the bytes pushed, however the stream is chunked: partial messages are kept as a list
    * and joined once, when the message is complete.
    */
   push(chunk: Buffer): Buffer[] {
-    // Same error again, without the messages already handed over with the first throw.
-    if (this.failed) throw new OpenFlowFramingError(this.failed.framingCode, this.failed.detail);
+    if (this.failed) throw this.failed;
     if (chunk.length === 0) return [];
     let buf = chunk;
     if (this.pendingLen > 0) {
@@ -120,7 +104,16 @@ export class OpenFlowFramer {
     const n = buf.length;
     while (n - pos >= 4) {
       const len = buf.readUInt16BE(pos + 2);
-      this.check(len, pos, out);
+      if (len < OFP_HEADER_LEN || len > this.cap) {
+        if (out.length === 0) this.check(len, pos); // throws
+        // Deliver what precedes the bad header now; the error surfaces on the next push (and via `error`).
+        this.failed = this.lengthError(len, pos);
+        this.streamOffset += pos;
+        this.pending = [];
+        this.pendingLen = 0;
+        this.need = 0;
+        return out;
+      }
       if (n - pos < len) {
         this.need = len;
         break;
@@ -147,25 +140,22 @@ export class OpenFlowFramer {
     this.streamOffset = 0;
   }
 
-  /**
-   * Throws (and records) the framing error if `len`, read at `pos` of the current data, is not acceptable;
-   * `before` are the whole messages this push already cut, handed over with the error.
-   */
-  private check(len: number, pos: number, before: readonly Buffer[] = []): void {
+  /** Throws (and records) the framing error if `len`, read at `pos` of the current data, is not acceptable. */
+  private check(len: number, pos: number): void {
     if (len >= OFP_HEADER_LEN && len <= this.cap) return;
-    const at = this.streamOffset + pos;
-    this.pending = [];
-    this.pendingLen = 0;
-    this.need = 0;
-    this.failed =
-      len < OFP_HEADER_LEN
-        ? new OpenFlowFramingError('OFPBRC_BAD_LEN', `ofp_header.length ${len} is below 8 (stream offset ${at})`, before)
-        : new OpenFlowFramingError(
-            'OFPSDN_MSG_TOO_LARGE',
-            `ofp_header.length ${len} exceeds the cap of ${this.cap} bytes (stream offset ${at})`,
-            before,
-          );
+    this.failed = this.lengthError(len, pos);
     throw this.failed;
+  }
+
+  private lengthError(len: number, pos: number): OpenFlowDecodeError {
+    const at = this.streamOffset + pos;
+    return len < OFP_HEADER_LEN
+      ? new OpenFlowDecodeError('OFPBRC_BAD_LEN', `ofp_header.length ${len} is below 8 (stream offset ${at})`, 2)
+      : new OpenFlowDecodeError(
+          'OFPSDN_MSG_TOO_LARGE',
+          `ofp_header.length ${len} exceeds the cap of ${this.cap} bytes (stream offset ${at})`,
+          2,
+        );
   }
 }
 
@@ -187,12 +177,13 @@ export function openflowFrames(opts: OpenFlowFramerOptions = {}): OperatorFuncti
           try {
             out = framer.push(chunk);
           } catch (e) {
-            // The whole messages before the bad header first, then the error, once.
-            if (e instanceof OpenFlowFramingError) for (const m of e.messages) sub.next(m);
             sub.error(e);
             return;
           }
           for (const m of out) sub.next(m);
+          // Messages before a bad header were delivered above; now the error, once.
+          const err = framer.error;
+          if (err) sub.error(err);
         },
         error: (e: unknown) => sub.error(e),
         complete: () => sub.complete(),
