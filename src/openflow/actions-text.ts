@@ -48,11 +48,19 @@ function hexImmediate(v: bigint): string {
   return v === 0n ? '0' : '0x' + v.toString(16);
 }
 
+/**
+ * Width of `F[]` (OVS's mf n_bits): the field's meaningful bits; vlan_vid's 12 (its OXM value's 13th bit is
+ * OFPVID_PRESENT, not part of the VID).
+ */
+function subfieldBits(f: OxmField): number {
+  return f.name === 'vlan_vid' ? 12 : f.bits;
+}
+
 export function formatSubfield(sf: Subfield): string {
   const f = oxmFieldByName(sf.field);
   const name = f ? f.nxmName : sf.field;
   // `F[]` is the field's meaningful bits (OVS's mf n_bits: 1 for tun_flags, 20 for mpls_label...).
-  const width = f ? f.bits : -1;
+  const width = f ? subfieldBits(f) : -1;
   if (sf.ofs === 0 && sf.nBits === width) return `${name}[]`;
   if (sf.nBits === 1) return `${name}[${sf.ofs}]`;
   return `${name}[${sf.ofs}..${sf.ofs + sf.nBits - 1}]`;
@@ -103,7 +111,7 @@ function formatLearn(a: Extract<Action, { type: 'learn' }>): string {
       p.push(`load:${typeof s.src === 'bigint' ? hexImmediate(s.src) : formatSubfield(s.src)}->${formatSubfield(s.dst)}`);
     } else if (typeof s.src === 'bigint') {
       const f = oxmFieldByName(s.dst.field);
-      const whole = f && s.dst.ofs === 0 && s.dst.nBits === f.bits;
+      const whole = f && s.dst.ofs === 0 && s.dst.nBits === subfieldBits(f);
       // OVS names a whole destination field by its meta-flow name with a typed value (eth_type=0x800,
       // ip_dst=10.0.0.1); a part of one as a subfield with a hex value (learn_format in lib/learn.c).
       // (Learn specs carry NXM headers, so in_port here is NXM_OF_IN_PORT, and parses back to it.)
@@ -308,7 +316,7 @@ export function parseSubfield(p: TextPiece): Subfield {
   // A bare or `[]` subfield is the field's meaningful bits, as in OVS (mf_parse_subfield); explicit offsets
   // may reach the whole container so that any decoded subfield prints and parses back.
   const width = f.bytes * 8;
-  if (m[2] === undefined) return { field: f.name, ofs: 0, nBits: f.bits };
+  if (m[2] === undefined) return { field: f.name, ofs: 0, nBits: subfieldBits(f) };
   const a = Number(m[2]);
   const b = m[3] === undefined ? a : Number(m[3]);
   if (b < a || b >= width) throw textError(`${m[1]}[${a}..${b}] is outside the ${width}-bit field`, p.col);
@@ -543,7 +551,7 @@ function parseLearn(p: TextPiece): Action {
     } else {
       const dst = parseSubfield({ text: key, col: part.col });
       const f = oxmFieldByName(dst.field)!;
-      const whole = dst.ofs === 0 && dst.nBits === f.bits;
+      const whole = dst.ofs === 0 && dst.nBits === subfieldBits(f);
       let src: Subfield | bigint;
       if (/^[A-Za-z_][A-Za-z0-9_]*(\[.*\])?$/.test(val.text) && subfieldField(val.text.replace(/\[.*$/, ''))) {
         src = parseSubfield(val);
