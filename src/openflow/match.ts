@@ -448,6 +448,25 @@ function formatMatchEntry(e: MatchEntry): string {
       // OVS prints a 32-bit port in its 16-bit space: the OF1.1+ range 0xffffff00.. maps to 0xff00.. (names aside).
       if (e.mask === undefined && v >= 0xffffff00 && !/^[A-Z]/.test(formatPortNo(v, 4))) return `${f.textName}=${v - 0xffff0000}`;
       break;
+    case 'xreg0': case 'xreg1': case 'xreg2': case 'xreg3': case 'xreg4': case 'xreg5': case 'xreg6': case 'xreg7':
+    case 'xxreg0': case 'xxreg1': case 'xxreg2': case 'xxreg3': {
+      // OVS keeps 32-bit registers and prints an xreg/xxreg as the regs it overlays, most significant first,
+      // each where its part of the mask is non-zero (format_uint32_masked: "%#x", "/%#x" unless exact).
+      const parts = f.bytes / 4;
+      const first = Number(/\d+$/.exec(f.name)![0]) * parts;
+      const val = oxmValueToBigInt(e.value);
+      const msk = e.mask === undefined ? (1n << BigInt(32 * parts)) - 1n : oxmValueToBigInt(e.mask);
+      const c = (x: number): string => (x ? '0x' + x.toString(16) : '0');
+      const out: string[] = [];
+      for (let i = 0; i < parts; i++) {
+        const shift = BigInt(32 * (parts - 1 - i));
+        const pm = Number((msk >> shift) & 0xffffffffn);
+        if (pm === 0) continue;
+        const pv = Number((val >> shift) & 0xffffffffn);
+        out.push(`reg${first + i}=${c(pv)}${pm === 0xffffffff ? '' : '/' + c(pm)}`);
+      }
+      return out.length ? out.join(',') : `${f.textName}=0/0`;
+    }
     case 'ct_zone':
       // format_uint16_masked: decimal when exact.
       if (e.mask === undefined) return `ct_zone=${v}`;
