@@ -12,27 +12,12 @@ import type { OverlayFlow } from './desired';
 const parsed = new Map<string, FlowMod>();
 const MAX_CACHE = 500_000;
 
-const LEARN_COOKIE_RE = /(learn\([^)]*?cookie=)(0x[0-9a-f]+)/;
-
-/**
- * Parses flow text. A `learn(...,cookie=0x...)` cookie is put into the parsed action afterwards: the flow-text
- * parser reads learn cookies as 53-bit numbers, and ours use all 64 bits (top byte 0xa5).
- */
-function parseOverlayFlowText(text: string): FlowMod {
-  const m = LEARN_COOKIE_RE.exec(text);
-  if (!m) return parseFlowMod(text);
-  const fm = parseFlowMod(text.replace(LEARN_COOKIE_RE, '$10x0'));
-  for (const ins of fm.instructions)
-    if (ins.type === 'apply_actions') for (const a of ins.actions) if (a.type === 'learn') a.cookie = BigInt(m[2]);
-  return fm;
-}
-
 /** The FLOW_MOD for an overlay flow's text (without cookie), parsed once. */
 function flowModOf(f: OverlayFlow): FlowMod {
   const text = `table=${f.table},priority=${f.priority}${f.match ? `,${f.match}` : ''} actions=${f.actions}`;
   let fm = parsed.get(text);
   if (!fm) {
-    fm = parseOverlayFlowText(text);
+    fm = parseFlowMod(text);
     if (parsed.size >= MAX_CACHE) parsed.clear();
     parsed.set(text, fm);
   }
