@@ -13,6 +13,8 @@
  * - `mn` runs in its own process group; its host shells detach into sessions of their own, so they are
  *   collected (as mn's descendants) before anything is killed, and killed by PID.
  * - Interfaces: only links that appeared during the test and carry Mininet's names are deleted.
+ * - A run killed outright (jest SIGKILLed) leaves its state directory; the next run, holding the lock, stops
+ *   the daemons recorded there and removes it.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -106,6 +108,14 @@ const linkNames = async (): Promise<Set<string>> =>
 describe('Mininet with the learning-switch example', () => {
   it('pingall on tree,depth=2,fanout=2 loses nothing', async () => {
     const release = await takeLock(120_000);
+    // Holding the lock, any state directory of this test that is still there belongs to a run that was killed
+    // (jest itself SIGKILLed): stop its daemons by their pidfiles (with `exit --cleanup`) and remove it.
+    for (const d of readdirSync(tmpdir())) {
+      if (d.startsWith('ovs-sdn-mn-')) {
+        await run('bash', [script, 'stop', join(tmpdir(), d)]).catch(() => undefined);
+        await rm(join(tmpdir(), d), { recursive: true, force: true });
+      }
+    }
     const state = await mkdtemp(join(tmpdir(), 'ovs-sdn-mn-'));
     const before = await linkNames();
     const defaultDbBefore = existsSync('/var/run/openvswitch/db.sock');
