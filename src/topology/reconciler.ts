@@ -257,12 +257,14 @@ class NodeAgent {
   }
 
   private async connectOpenFlow(): Promise<OpenFlowSession> {
-    const s = await OpenFlowSession.connect(this.node.openflow, {
+    const opts: OpenFlowConnectOptions = {
       reconnect: true,
       retryFirst: true,
-      backoff: { initialDelayMs: 20, maxDelayMs: 1000 },
+      // A restarted ovs-vswitchd recreates obr0.mgmt within a second or so: retry quickly, and keep it bounded.
+      backoff: { initialMs: 20, maxMs: 1000 },
       ...this.opts.openflow,
-    } as OpenFlowConnectOptions);
+    };
+    const s = await OpenFlowSession.connect(this.node.openflow, opts);
     if (this.stopped) {
       await s.close(false);
       throw new TopologyError('TOPOLOGY_UNREACHABLE', `node ${this.name}: stopped`);
