@@ -19,9 +19,9 @@ export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir OVS_SYSCONFDIR=$dir
 
 stop_pid() {
   local f=$1
-  [ -f "$f" ] || return 0
   local pid
-  pid=$(cat "$f")
+  # The daemon removes its own pidfile as it exits (e.g. after `exit --cleanup` above): gone is fine.
+  pid=$(cat "$f" 2>/dev/null) || return 0
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
