@@ -29,6 +29,7 @@ export type OpenFlowDecodeErrorCode =
   // ofp_bad_match_code (OFPET_BAD_MATCH)
   | 'OFPBMC_BAD_TYPE'
   | 'OFPBMC_BAD_LEN'
+  | 'OFPBMC_BAD_WILDCARDS' // a masked value with 1-bits where its mask has 0-bits (section 7.2.3.5)
   | 'OFPBMC_BAD_FIELD'
   | 'OFPBMC_BAD_VALUE'
   | 'OFPBMC_BAD_MASK'

@@ -102,7 +102,8 @@ function hex(w: Writer, start: number): string {
  */
 export function canonicalMatchKey(m: Match): string {
   const w = scratch.reset();
-  encodeOxms(w, m);
+  // The encoder refuses value bits outside a mask (OFPBMC_BAD_WILDCARDS): clear them first, as the key does.
+  encodeOxms(w, normalizeMatch(m));
   const b = w.buf;
   const end = w.pos;
   const parts: string[] = [];

@@ -12,7 +12,7 @@ import { ActionParseContext, TextPiece, num, parseActionList, parseSubfield, spl
 import { OpenFlowDecodeError } from './errors';
 import { formatInstructions, type Instruction } from './instructions';
 import { KnownMatchEntry, Match, MatchEntry, findMatchProblem, formatMatch } from './match';
-import { FieldValueError, formatPortNo, oxmFieldByName, oxmValueToBigInt, parseIntegerText, parseFieldValue, parsePortNo } from './oxm';
+import { FieldValueError, formatPortNo, oxmFieldByName, oxmMaskValue, oxmValueToBigInt, parseIntegerText, parseFieldValue, parsePortNo } from './oxm';
 import {
   FlowMod,
   FlowStats,
@@ -395,13 +395,19 @@ export function parseFlowMod(text: string, opts: ParseFlowModOptions = {}): Flow
         const shift = BigInt(32 * (parts - 1 - i));
         const pm = Number((m >> shift) & 0xffffffffn);
         if (pm === 0) continue;
-        const pv = Number((v >> shift) & 0xffffffffn);
+        const pv = Number((v >> shift) & BigInt(pm));
         const name = `reg${first + i}`;
         put(name, pm === 0xffffffff ? { field: name, value: pv } : { field: name, value: pv, mask: pm }, tok.col);
       }
       continue;
     }
-    const e: KnownMatchEntry = parsed.mask === undefined ? { field: f.name, value: parsed.value } : { field: f.name, value: parsed.value, mask: parsed.mask };
+    // Like ovs-ofctl (mf_parse then match_set_*_masked), text keeps only the value bits under the mask:
+    // `nw_dst=10.0.0.1/24` reads as 10.0.0.0/24. The encoder refuses such bits (OFPBMC_BAD_WILDCARDS,
+    // OpenFlow 1.3 section 7.2.3.5), so text is where leniency lives.
+    const e: KnownMatchEntry =
+      parsed.mask === undefined
+        ? { field: f.name, value: parsed.value }
+        : { field: f.name, value: oxmMaskValue(f, parsed.value, parsed.mask), mask: parsed.mask };
     put(f.name, e, tok.col);
   }
   // Canonical order: prerequisites first (the registry order), as OVS's decoder checks them in order.

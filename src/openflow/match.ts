@@ -13,6 +13,8 @@ import {
   oxmFieldByHeader,
   oxmFieldByName,
   oxmValueToBigInt,
+  oxmValueOutsideMask,
+  oxmWireOutsideMask,
   formatFieldValue,
   formatPortNo,
   writeOfpU64,
@@ -208,8 +210,17 @@ class PrereqState {
   }
 }
 
-function entryError(code: 'OFPBMC_BAD_FIELD' | 'OFPBMC_BAD_PREREQ' | 'OFPBMC_DUP_FIELD' | 'OFPBMC_BAD_MASK' | 'OFPBMC_BAD_VALUE', msg: string): OpenFlowDecodeError {
+function entryError(code: 'OFPBMC_BAD_FIELD' | 'OFPBMC_BAD_PREREQ' | 'OFPBMC_DUP_FIELD' | 'OFPBMC_BAD_MASK' | 'OFPBMC_BAD_VALUE' | 'OFPBMC_BAD_WILDCARDS', msg: string): OpenFlowDecodeError {
   return new OpenFlowDecodeError(code, msg);
+}
+
+/**
+ * OFPBMC_BAD_WILDCARDS (OpenFlow 1.3 section 7.2.3.5): a masked value must have 0 in bits where the mask is 0.
+ * The encoder refuses such an entry rather than silently clearing the bits, as Open vSwitch refuses it on
+ * the wire; the flow-text parser normalises instead (value & mask), as ovs-ofctl does.
+ */
+function wildcardsError(f: OxmField, value: OxmValue, mask: OxmValue): OpenFlowDecodeError {
+  return entryError('OFPBMC_BAD_WILDCARDS', `${f.name} value ${formatFieldValue(f, value)} has bits set outside its mask ${formatFieldValue(f, mask)}`);
 }
 
 /** ROLE[f.order] = 1 for the fields that establish prerequisites (PrereqState.note). */
@@ -248,6 +259,7 @@ export function encodeOxms(w: Writer, m: Match): void {
     if (masked) {
       if (!f.maskable) throw entryError('OFPBMC_BAD_MASK', `match field '${f.name}' is not maskable`);
       checkOxmValue(f, e.mask, 'mask');
+      if (oxmValueOutsideMask(e.value, e.mask!)) throw wildcardsError(f, e.value, e.mask!);
     }
     w.u32(masked ? f.headerMasked : f.header);
     if (f.oxmClass === OFPXMC_EXPERIMENTER) w.u32(f.experimenter);
@@ -269,6 +281,7 @@ export function encodeOxmEntry(w: Writer, e: KnownMatchEntry, what = 'field'): v
   if (masked) {
     if (!f.maskable) throw entryError('OFPBMC_BAD_MASK', `${what} '${f.name}' is not maskable`);
     checkOxmValue(f, e.mask, 'mask');
+    if (oxmValueOutsideMask(e.value, e.mask!)) throw wildcardsError(f, e.value, e.mask!);
   }
   w.u32(masked ? f.headerMasked : f.header);
   if (f.oxmClass === OFPXMC_EXPERIMENTER) w.u32(f.experimenter);
@@ -298,6 +311,8 @@ export function decodeOxmEntry(r: Reader): KnownMatchEntry | undefined {
   const expBytes = cls === OFPXMC_EXPERIMENTER ? 4 : 0;
   const want = expBytes + (hasMask ? 2 : 1) * f.bytes;
   if (len !== want) throw r.error('OFPBMC_BAD_LEN', `${f.name} OXM length ${len}, expected ${want}`, at);
+  // OVS (nx_pull_entry__) checks the value against the mask first: section 7.2.3.5, OFPBMC_BAD_WILDCARDS.
+  if (hasMask && oxmWireOutsideMask(r.buf, r.pos + 4 + expBytes, f.bytes)) throw r.error('OFPBMC_BAD_WILDCARDS', `${f.name} value has bits set outside its mask`, at);
   if (hasMask && !f.maskable) throw r.error('OFPBMC_BAD_MASK', `${f.name} is not maskable`, at);
   r.pos += 4 + expBytes;
   const value = readValue(r, f);
@@ -334,6 +349,9 @@ export function decodeOxms(r: Reader): Match {
     const expBytes = cls === OFPXMC_EXPERIMENTER ? 4 : 0;
     const want = expBytes + (hasMask ? 2 : 1) * f.bytes;
     if (len !== want) throw r.error('OFPBMC_BAD_LEN', `${f.name} OXM length ${len}, expected ${want}`, at());
+    // OVS (nx_pull_entry__) checks the value against the mask before anything else about the entry:
+    // section 7.2.3.5, "the value ... must have 0 in bits where the mask is 0" (OFPBMC_BAD_WILDCARDS).
+    if (hasMask && oxmWireOutsideMask(buf, r.pos + expBytes, f.bytes)) throw r.error('OFPBMC_BAD_WILDCARDS', `${f.name} value has bits set outside its mask`, at());
     if (hasMask && !f.maskable) throw r.error('OFPBMC_BAD_MASK', `${f.name} is not maskable`, at());
     if (!st.see(f)) throw r.error('OFPBMC_DUP_FIELD', `duplicate match field ${f.name}`, at());
     if (f.prereq !== 'none' && !st.ok(f)) throw r.error('OFPBMC_BAD_PREREQ', `${f.name} lacks its prerequisite (${f.prereq})`, at());

@@ -364,6 +364,38 @@ export function oxmAllOnes(f: OxmField): OxmValue {
   return Buffer.alloc(f.bytes, 0xff);
 }
 
+/**
+ * True when `value` has a 1-bit where `mask` has a 0-bit. OpenFlow 1.3 section 7.2.3.5: a masked OXM's value
+ * "must have 0 in bits where the mask is 0"; Open vSwitch refuses such an entry with OFPBMC_BAD_WILDCARDS
+ * (nx-match.c, is_mask_consistent). Both must have the same representation (as for one field).
+ */
+export function oxmValueOutsideMask(value: OxmValue, mask: OxmValue): boolean {
+  if (typeof value === 'number') {
+    const m = mask as number;
+    // Up to 48 bits (MACs): check the low 32 bits and the bits above them separately.
+    if ((value >>> 0) & ~(m >>> 0)) return true;
+    return value > 0xffffffff && (Math.floor(value / 0x100000000) & ~Math.floor(m / 0x100000000)) !== 0;
+  }
+  if (typeof value === 'bigint') return (value & ~(mask as bigint)) !== 0n;
+  const m = mask as Buffer;
+  for (let i = 0; i < value.length; i++) if (value[i]! & ~(m[i] ?? 0)) return true;
+  return false;
+}
+
+/**
+ * True when the `n` value bytes at `buf[p]` have a 1-bit where the `n` mask bytes that follow them have a 0-bit
+ * (the wire form of {@link oxmValueOutsideMask}, for decoders).
+ */
+export function oxmWireOutsideMask(buf: Buffer, p: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (buf[p + i]! & ~buf[p + n + i]!) return true;
+  return false;
+}
+
+/** `value & mask`, in the field's representation (how OVS's text parser normalises `value/mask`). */
+export function oxmMaskValue(f: OxmField, value: OxmValue, mask: OxmValue): OxmValue {
+  return oxmValueFromBigInt(f, oxmValueToBigInt(value) & oxmValueToBigInt(mask));
+}
+
 /** Converts a value of any representation to a bigint (for bit arithmetic in text and subfields). */
 export function oxmValueToBigInt(v: OxmValue): bigint {
   if (typeof v === 'number') return BigInt(v);

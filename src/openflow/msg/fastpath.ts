@@ -16,7 +16,7 @@ import type { Writer } from '../writer';
 import type { Match, MatchEntry } from '../match';
 import type { Action } from '../actions';
 import type { Instruction } from '../instructions';
-import { oxmFieldByHeader, oxmFieldByName, type OxmField } from '../oxm';
+import { oxmFieldByHeader, oxmFieldByName, oxmValueOutsideMask, oxmWireOutsideMask, type OxmField } from '../oxm';
 import { u16At, u32At } from './common';
 
 /** Prerequisites the fast path understands (the same tests as match.ts's PrereqState for these kinds). */
@@ -128,6 +128,8 @@ export function fastDecodeMatch(r: Reader): Match | undefined {
     seen |= bit;
     const value = readVal(b, q + 4, f);
     if (h & 0x100) {
+      // Section 7.2.3.5: value bits outside the mask are OFPBMC_BAD_WILDCARDS; the general codec raises it.
+      if (oxmWireOutsideMask(b, q + 4, f.bytes)) return undefined;
       out.push({ field: f.name, value, mask: readVal(b, q + 4 + f.bytes, f) });
       if (f.role !== 0) return undefined; // a masked eth_type/ip_proto: let the general codec decide
     } else {
@@ -315,6 +317,8 @@ export function fastEncodeMatch(w: Writer, m: readonly MatchEntry[]): boolean {
     seen |= bit;
     if (e.mask !== undefined) {
       if (!f.maskable || f.role !== 0 || !valueOk(f, e.mask)) return false;
+      // OFPBMC_BAD_WILDCARDS (section 7.2.3.5): left to the general encoder, which refuses it.
+      if (oxmValueOutsideMask(e.value, e.mask)) return false;
       size += 4 + 2 * f.bytes;
     } else {
       size += 4 + f.bytes;

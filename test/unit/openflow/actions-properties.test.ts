@@ -11,7 +11,7 @@ import { formatFlowMod, parseFlowMod } from '../../../src/openflow/flow-text';
 import { decodeMessage, encodeMessage } from '../../../src/openflow/dispatch';
 import { Instruction, decodeInstructions, encodeInstructions } from '../../../src/openflow/instructions';
 import { KnownMatchEntry, Match, decodeMatch, encodeMatch } from '../../../src/openflow/match';
-import { OXM_FIELDS, OxmField, OxmValue, oxmFieldByName } from '../../../src/openflow/oxm';
+import { OXM_FIELDS, OxmField, OxmValue, oxmFieldByName, oxmMaskValue } from '../../../src/openflow/oxm';
 import { Reader } from '../../../src/openflow/reader';
 import { Writer } from '../../../src/openflow/writer';
 
@@ -26,7 +26,8 @@ function valueArb(f: OxmField, mask = false): fc.Arbitrary<OxmValue> {
 function entryArb(f: OxmField): fc.Arbitrary<KnownMatchEntry> {
   const v = valueArb(f);
   if (!f.maskable) return v.map((value) => ({ field: f.name, value }));
-  return fc.tuple(v, fc.option(valueArb(f, true), { nil: undefined })).map(([value, mask]) => (mask === undefined ? { field: f.name, value } : { field: f.name, value, mask }));
+  // A masked value has no bits outside its mask (section 7.2.3.5; the encoder refuses them, OFPBMC_BAD_WILDCARDS).
+  return fc.tuple(v, fc.option(valueArb(f, true), { nil: undefined })).map(([value, mask]) => (mask === undefined ? { field: f.name, value } : { field: f.name, value: oxmMaskValue(f, value, mask), mask }));
 }
 
 // Contexts that establish prerequisites (an entry list), and the prerequisite kinds each one satisfies.
@@ -75,7 +76,7 @@ const leafActionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ type: fc.constant('group' as const), groupId: u(32) }),
   fc.constantFrom(...OXM_FIELDS).chain((f) =>
     f.maskable
-      ? fc.tuple(valueArb(f), fc.option(valueArb(f), { nil: undefined })).map(([value, mask]): Action => (mask === undefined ? { type: 'set_field', field: f.name, value } : { type: 'set_field', field: f.name, value, mask }))
+      ? fc.tuple(valueArb(f), fc.option(valueArb(f), { nil: undefined })).map(([value, mask]): Action => (mask === undefined ? { type: 'set_field', field: f.name, value } : { type: 'set_field', field: f.name, value: oxmMaskValue(f, value, mask), mask }))
       : valueArb(f).map((value): Action => ({ type: 'set_field', field: f.name, value })),
   ),
   fc.oneof(

@@ -226,6 +226,8 @@ const PROVOKE: Record<OpenFlowDecodeErrorCode, () => unknown> = {
   OFPBMC_BAD_FIELD: () => encodeMatch(new Writer(64), [{ field: 'no_such_field', value: 1 }]),
   OFPBMC_BAD_VALUE: () => encodeMatch(new Writer(64), [{ field: 'vlan_vid', value: 0x1005 }, { field: 'vlan_pcp', value: 8 }]),
   OFPBMC_BAD_MASK: () => decodeMatch(rd('0001000c 80000b04 0800ffff 00000000')),
+  // eth_type=0x0800, then ipv4_dst 10.0.0.1 under mask 255.255.255.0: a host bit outside the mask.
+  OFPBMC_BAD_WILDCARDS: () => decodeMatch(rd('0001 0016 80000a02 0800 80001908 0a000001 ffffff00 0000')),
   // ipv4_dst without eth_type=0x0800 before it.
   OFPBMC_BAD_PREREQ: () => decodeMatch(rd('0001000c 80001804 0a000001 00000000')),
   OFPBMC_DUP_FIELD: () => decodeMatch(rd('0001 0014 80000004 00000001 80000004 00000002 00000000')),
