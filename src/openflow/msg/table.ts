@@ -263,6 +263,57 @@ function encodeTableFeaturesList(w: Writer, tables: readonly TableFeatures[]): v
   }
 }
 
+/**
+ * Instruction types (OF1.3 section 7.2.4, enum ofp_instruction_type) in the order and spelling Open vSwitch
+ * prints them in a table-features reply (ovsinst order: meter first; lib/ofp-actions.c).
+ */
+const TF_INSTRUCTION_NAMES: ReadonlyArray<[number, string]> = [
+  [6, 'meter'],
+  [4, 'apply_actions'],
+  [5, 'clear_actions'],
+  [3, 'write_actions'],
+  [2, 'write_metadata'],
+  [1, 'goto_table'],
+];
+
+/**
+ * Action types (OF1.3 section 7.2.5, enum ofp_action_type) in the order and spelling Open vSwitch prints them
+ * (it maps each to its internal action and prints those in their enum order: OFPAT_POP_VLAN is `strip_vlan`,
+ * OFPAT_SET_NW_TTL `mod_nw_ttl`). Then the types OVS does not implement (and leaves out of its reading), which
+ * we print by their spec names after the others rather than drop.
+ */
+const TF_ACTION_NAMES: ReadonlyArray<[number, string]> = [
+  [0, 'output'],
+  [22, 'group'],
+  [25, 'set_field'],
+  [18, 'strip_vlan'],
+  [17, 'push_vlan'],
+  [23, 'mod_nw_ttl'],
+  [24, 'dec_ttl'],
+  [15, 'set_mpls_ttl'],
+  [16, 'dec_mpls_ttl'],
+  [19, 'push_mpls'],
+  [20, 'pop_mpls'],
+  [21, 'set_queue'],
+  [11, 'copy_ttl_out'],
+  [12, 'copy_ttl_in'],
+  [26, 'push_pbb'],
+  [27, 'pop_pbb'],
+];
+
+/**
+ * Names for a list of instruction or action ids, in OVS's order; an id with no name (e.g. 0xffff,
+ * experimenter) prints as its number, after the named ones, in wire order. Duplicates print once, as in
+ * OVS's bitmap.
+ */
+function formatTfIds(ids: readonly TableFeatureId[], names: ReadonlyArray<[number, string]>): string {
+  const present = new Set(ids.map((i) => i.type));
+  const out: string[] = [];
+  for (const [t, n] of names) if (present.has(t)) out.push(n);
+  for (const t of present) if (!names.some(([k]) => k === t)) out.push(String(t));
+  return out.join(',');
+}
+
 function formatTfProp(p: TableFeatureProperty): string {
   const n = p.type.toLowerCase();
   switch (p.type) {
@@ -281,8 +332,11 @@ function formatTfProp(p: TableFeatureProperty): string {
     case 'APPLY_SETFIELD':
     case 'APPLY_SETFIELD_MISS':
       return `${n}=${p.oxmIds.map((o) => hx(o.header)).join(',')}`;
+    case 'INSTRUCTIONS':
+    case 'INSTRUCTIONS_MISS':
+      return `${n}=${formatTfIds(p.ids, TF_INSTRUCTION_NAMES)}`;
     default:
-      return `${n}=${p.ids.map((i) => i.type).join(',')}`;
+      return `${n}=${formatTfIds(p.ids, TF_ACTION_NAMES)}`;
   }
 }
 
@@ -303,8 +357,9 @@ function formatIdRanges(ids: readonly number[]): string {
  * One line for a table-features list. Like ofp-print (print_table_features, lib/ofp-table.c), a table whose
  * features equal the previous table's prints as "ditto", a run of them as "tables a...b: ditto"; as there, the
  * table name is not compared, and next tables count as equal when they differ only by the table itself (table
- * k's "k+1-253" equals table k+1's "k+2-253"). Next tables print as ranges. Instruction and action ids stay
- * numeric and OXM ids hex (OVS prints names, grouped; test/fixtures/openflow/README.md lists the differences).
+ * k's "k+1-253" equals table k+1's "k+2-253"). Next tables print as ranges; instructions and actions by OVS's
+ * names in OVS's order; OXM ids stay hex (OVS prints field names, grouped; test/fixtures/openflow/README.md lists
+ * the differences).
  */
 function formatTableFeatures(tables: readonly TableFeatures[]): string {
   const features = (t: TableFeatures, drop = -1): string =>

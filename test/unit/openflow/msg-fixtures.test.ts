@@ -112,6 +112,21 @@ describe('captured Open vSwitch messages', () => {
         expect(runs(text)).toEqual(runs(f.ofpPrint));
         // Repeated tables collapse to ditto (12 full tables printed 133 KB on one line before).
         expect(text.length).toBeLessThan(12_000);
+        // Instructions and actions by OVS's names, in OVS's order (its "instructions: ..." and "actions: ..."
+        // lines; ours are comma-separated properties).
+        const lists = (word: string): string[] =>
+          [...f.ofpPrint.matchAll(new RegExp(`^\\s+${word}: (.+)$`, 'gm'))].map((x) => x[1]!.trim().split(/\s+/).join(','));
+        const inst = lists('instructions');
+        const acts = lists('actions');
+        expect(inst.length).toBeGreaterThan(0);
+        expect(acts.length).toBeGreaterThan(0);
+        const has = (prop: string, list: string): boolean => ` ${text} `.includes(` ${prop}=${list} `);
+        for (const l of inst) expect(has('instructions', l)).toBe(true);
+        const both = f.ofpPrint.includes('Write-Actions and Apply-Actions features');
+        for (const l of acts) {
+          if (both) expect(has('apply_actions', l) && has('write_actions', l)).toBe(true);
+          else expect(has('apply_actions', l) || has('write_actions', l)).toBe(true);
+        }
       }
       if (NOT_COMPARED.has(k) || f.ofpPrint.split('\n')[0]!.includes('***decode error')) return;
       // An ERROR whose data is a whole request prints that request after the error name, in both readings.

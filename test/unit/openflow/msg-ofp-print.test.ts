@@ -3,8 +3,10 @@
  * `ovs-ofctl ofp-print` -- the Open vSwitch decoder -- without error, and as we print them.
  */
 import { execFileSync } from 'node:child_process';
-import { encodeMessage, formatMessage } from '../../../src/openflow/dispatch';
-import { flowMod, type OfpMessage } from '../../../src/openflow/types';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeMessage, encodeMessage, formatMessage } from '../../../src/openflow/dispatch';
+import { flowMod, type OfpMessage, type TableFeatureProperty } from '../../../src/openflow/types';
 
 function ofpPrint(hex: string): string {
   return execFileSync('ovs-ofctl', ['ofp-print', hex], { encoding: 'utf8' }).trimEnd();
@@ -115,5 +117,42 @@ describe('our encodings, read by ovs-ofctl ofp-print', () => {
     const ours = formatMessage(m);
     if (mode === 'full') expect(norm(ours)).toBe(norm(out));
     else expect(norm(ours).startsWith(norm(out.split('\n')[0]!))).toBe(true);
+  });
+});
+
+describe('table features: instruction and action names as ovs-ofctl ofp-print reads our encoding', () => {
+  it('OVS names and order, whatever the wire order; ids OVS does not implement come after', () => {
+    // A real table from Open vSwitch (OVS refuses a table without its match properties), with our own
+    // instruction and action ids in place of its own.
+    const captured = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'openflow', 'captured.json'), 'utf8')) as { hex: string; ofpPrint: string }[])
+      .find((x) => x.ofpPrint.startsWith('OFPST_TABLE_FEATURES reply'))!;
+    const reply = decodeMessage(Buffer.from(captured.hex, 'hex'));
+    if (reply.type !== 'MULTIPART_REPLY' || reply.body.mpType !== 'TABLE_FEATURES') throw new Error('not a table-features reply');
+    const t0 = reply.body.tables[0]!;
+    const ids = (t: number[]): { type: number }[] => t.map((type) => ({ type }));
+    const mine: TableFeatureProperty[] = [
+      // Wire order reversed from OVS's, with a duplicate.
+      { type: 'INSTRUCTIONS', ids: ids([1, 2, 3, 4, 5, 6, 1]) },
+      { type: 'INSTRUCTIONS_MISS', ids: ids([1, 6]) },
+      // copy_ttl_out (11) and push_pbb (26): OVS does not implement them and leaves them out.
+      { type: 'WRITE_ACTIONS', ids: ids([21, 26, 0, 11, 17, 25, 18, 22]) },
+      { type: 'APPLY_ACTIONS', ids: ids([24, 23, 15, 16, 19, 20]) },
+    ];
+    const replaced = new Set(mine.map((p) => p.type));
+    const table = { ...t0, properties: [...mine, ...t0.properties.filter((p) => !replaced.has(p.type) && !p.type.endsWith('ACTIONS_MISS'))] };
+    const m: OfpMessage = { type: 'MULTIPART_REPLY', xid: 30, flags: 0, body: { mpType: 'TABLE_FEATURES', tables: [table] } };
+    const out = ofpPrint(encodeMessage(m).toString('hex'));
+    expect(out).not.toMatch(/decode error|only uses|truncated|\*\*\*/);
+    const ovs = (re: RegExp): string[] => [...out.matchAll(re)].map((x) => x[1]!.trim().split(/\s+/).join(','));
+    const ours = formatMessage(m);
+    const prop = (name: string): string => new RegExp(` ${name}=(\\S+)`).exec(ours)![1]!;
+    // OVS prints an "instructions (others):" and an "instructions (table miss):" block.
+    expect(ovs(/^\s+instructions: (.+)$/gm).sort()).toEqual([prop('instructions'), prop('instructions_miss')].sort());
+    expect(prop('instructions')).toBe('meter,apply_actions,clear_actions,write_actions,write_metadata,goto_table');
+    expect(out).toContain('Write-Actions features:');
+    const acts = ovs(/^\s+actions: (.+)$/gm);
+    expect(acts).toContain(prop('apply_actions'));
+    expect(acts).toContain(prop('write_actions').replace(',copy_ttl_out,push_pbb', ''));
+    expect(prop('write_actions')).toBe('output,group,set_field,strip_vlan,push_vlan,set_queue,copy_ttl_out,push_pbb');
   });
 });
