@@ -10,8 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { OpenFlowSession } from '../src/openflow/session';
-import { OpenFlowDesiredFlow, syncFlows, SyncFlowsResult } from '../src/openflow/flow-sync';
-import { parseFlowMod } from '../src/openflow/flow-text';
+import { desiredFromText, OpenFlowDesiredFlow, syncFlows, SyncFlowsResult } from '../src/openflow/flow-sync';
 
 export const STATIC_COOKIE = 0x5ee0000000000000n;
 export const STATIC_MASK = 0xffff000000000000n;
@@ -31,17 +30,8 @@ export function parseStaticFlows(text: string): OpenFlowDesiredFlow[] {
     .map((l) => l.replace(/#.*/, '').trim())
     .filter(Boolean)
     .map((l) => {
-      const fm = parseFlowMod(l);
-      return {
-        tableId: fm.tableId,
-        priority: fm.priority,
-        match: fm.match,
-        instructions: fm.instructions,
-        idleTimeout: fm.idleTimeout,
-        hardTimeout: fm.hardTimeout,
-        flags: fm.flags,
-        cookie: STATIC_COOKIE | (fm.cookie & ~STATIC_MASK),
-      };
+      const d = desiredFromText(l, 0n);
+      return { ...d, cookie: STATIC_COOKIE | ((d.cookie ?? 0n) & ~STATIC_MASK) };
     });
 }
 
