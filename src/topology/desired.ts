@@ -19,7 +19,8 @@
  * with the pod's learned cookie (category `learned`, round 0). Traffic to such a pod sets eth_dst to broadcast
  * (accepted by the pod's IP stack for ICMP/UDP before anything is learned), then `resubmit(,35)` rewrites it
  * to the learned MAC. ARP requests for such a pod are delivered to the pod itself (never flooded, never into
- * the tunnel) and the pod answers.
+ * the tunnel) and the pod answers. A pod that never sent anything is probed by the reconciler (an ARP request
+ * from the gateway, PACKET_OUT to its port; `arp-probe.ts`): its reply is learned like any other frame.
  */
 import { cidrContains, cidrHost, formatIpv4Address, macForIpv4, normalizeMac, parseCidr, parseIpv4Address } from './cidr';
 import { CookieCategory, makeOverlayCookie, cookieObjectId, learnedCookie } from './cookies';
@@ -129,6 +130,18 @@ export interface NodeDesiredState {
   readonly routerMac: string;
   /** Pod ports whose MAC the switch learns (no `pod-mac`); their learned flows go when they leave. */
   readonly learnedMacPorts: readonly string[];
+  /**
+   * The same pods with what an ARP probe needs (port, ofport, IP): until their MAC is learned, the reconciler
+   * sends them an ARP request from the gateway so that their reply teaches the switch (see `arp-probe.ts`).
+   */
+  readonly macProbes: readonly MacProbeTarget[];
+}
+
+/** A pod whose MAC the switch learns, as the target of an ARP probe. */
+export interface MacProbeTarget {
+  readonly port: string;
+  readonly ofport: number;
+  readonly ip: string;
 }
 
 const T = OverlayTable;
@@ -298,6 +311,7 @@ export function computeNodeDesired(state: TopologyState, nodeName: string): Node
 
   let flows: OverlayFlow[];
   const learned: string[] = [];
+  const probes: MacProbeTarget[] = [];
   if (classic) {
     flows = [{ table: 0, priority: 0, cookie: makeOverlayCookie(CookieCategory.base, 0), match: '', actions: 'NORMAL' }];
   } else {
@@ -342,7 +356,10 @@ export function computeNodeDesired(state: TopologyState, nodeName: string): Node
       if (!usablePod(pod, cidr) || seenIps.has(pod.ip)) continue;
       seenIps.add(pod.ip);
       for (const f of podFlows(pod, rMac)) flows.push(f);
-      if (!pod.mac || !normalizeMac(pod.mac)) learned.push(pod.port);
+      if (!pod.mac || !normalizeMac(pod.mac)) {
+        learned.push(pod.port);
+        probes.push({ port: pod.port, ofport: pod.ofport, ip: pod.ip });
+      }
     }
   }
   return {
@@ -356,6 +373,7 @@ export function computeNodeDesired(state: TopologyState, nodeName: string): Node
     gatewayMac: gwMac,
     routerMac: rMac,
     learnedMacPorts: learned,
+    macProbes: probes,
   };
 }
 

@@ -12,3 +12,4 @@ export * from './reconciler-flows';
 export * from './attach';
 export * from './ovsdb-shape';
 export * from './stp';
+export * from './arp-probe';

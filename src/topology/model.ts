@@ -87,7 +87,9 @@ export type TopologyErrorCode =
   | 'TOPOLOGY_IPAM_EXHAUSTED'
   | 'TOPOLOGY_UNKNOWN_NODE'
   | 'TOPOLOGY_CONFIG_UNREADABLE'
-  | 'TOPOLOGY_UNREACHABLE';
+  | 'TOPOLOGY_UNREACHABLE'
+  /** An ARP probe of a MAC-less pod (PACKET_OUT) was rejected by the switch; retried on the next audit. */
+  | 'TOPOLOGY_PROBE_FAILED';
 
 /** Bad topology input: names the node (when there is one) and the field. */
 export class TopologyError extends Error {

@@ -10,6 +10,10 @@
  *    ONF EXT-230). A peer that left is removed with one FLOW_MOD DELETE by cookie/mask inside that bundle.
  * 3. Host: gateway address, cluster route and MTU through the {@link HostNetwork} adapter (when changed, and
  *    after a reconnect, since a restarted ovs-vswitchd recreates the gateway device).
+ * 3b. MAC-less pods (no `pod-mac`) without a learned MAC flow (table 35, category `learned`) get an ARP probe:
+ *    a PACKET_OUT of an ARP request from the gateway to the pod's port (see `arp-probe.ts`); the pod's reply
+ *    is learned by the switch. At most one probe per pod when it appears (or its port/IP changes), after each
+ *    OpenFlow reconnect, and per audit period while nothing is learned (learned flows idle-time out).
  * 4. After the first convergence of a round, flows of older rounds are deleted (one DELETE by cookie/mask per
  *    round). The new round's flows have the same table/priority/match as the old ones, so installing them
  *    replaced the old entries in place: traffic never stops. This delete is a SECOND bundle, sent only after
@@ -21,6 +25,7 @@
  */
 import { Observable, Subject, type Subscription } from 'rxjs';
 import { flowDeleteByCookie, syncFlowsWithin } from './reconciler-flows';
+import { arpProbePacketOut } from './arp-probe';
 import { Vswitch } from '../ovsdb/vswitch';
 import { applyBridgeShape } from './ovsdb-shape';
 import type { OvsdbClientOptions } from '../ovsdb/client';
@@ -36,7 +41,7 @@ import {
   peerCookieMask,
   roundCookieMask,
 } from './cookies';
-import { OVERLAY_BRIDGE, ROUND_KEY, computeNodeDesired, type HostNetworkSpec, type NodeDesiredState } from './desired';
+import { OVERLAY_BRIDGE, OverlayTable, ROUND_KEY, computeNodeDesired, type HostNetworkSpec, type NodeDesiredState } from './desired';
 import { IprouteHostNetwork, type HostNetwork } from './host-network';
 import { TopologyError, type NodeState, type PodInfo, type TopologyState } from './model';
 import { sameDesired, type TopologyStore } from './store';
@@ -75,6 +80,18 @@ export interface NodeConvergence {
   readonly ovsdbChanged: boolean;
   readonly at: number;
 }
+
+/** ARP probes sent in one pass (emitted on {@link OverlayReconciler.macProbes$}). */
+export interface MacProbeEvent {
+  readonly node: string;
+  /** Pod ports probed. */
+  readonly ports: readonly string[];
+  readonly reason: ReconcileReason;
+  readonly at: number;
+}
+
+/** Cookie mask selecting app byte + round + category (object id free). */
+const MASK_APP_ROUND_CATEGORY = 0xffff_ffff_0000_0000n;
 
 /** A node-level failure (emitted on {@link OverlayReconciler.errors$}); the node is retried. */
 export interface OverlayNodeError {
@@ -130,6 +147,8 @@ class NodeAgent {
   private readonly removedPeers: string[] = [];
   /** Pod ports whose MAC the switch learned (programmed by the last successful pass). */
   private learnedPorts = new Set<string>();
+  /** Last ARP probe per MAC-less pod port: what it was sent to and when. */
+  private readonly probed = new Map<string, { ofport: number; ip: string; at: number }>();
   /** The desired state the last successful pass established. */
   convergedFor?: NodeDesiredState;
 
@@ -323,6 +342,8 @@ class NodeAgent {
       this.hostApplied = hostKey;
       this.hostSpec = d.host;
     }
+    // 3b. ARP probes for MAC-less pods that have not been learned yet.
+    await this.probeUnlearnedPods(d, reason);
     // 4. Old rounds go only after this round converged.
     if (!this.oldRoundsCleared) {
       const ours = await this.session.dumpFlows({ cookie: makeOverlayCookie(0, 0, 0) & MASK_APP, cookieMask: MASK_APP });
@@ -354,6 +375,48 @@ class NodeAgent {
       ovsdbChanged,
       at: Date.now(),
     });
+  }
+
+  /**
+   * Sends an ARP probe (PACKET_OUT) to each MAC-less pod that has no learned flow in table 35: once when the
+   * pod appears (or its ofport/IP changes), once per reconnect (a restarted ovs-vswitchd lost its learned
+   * flows), and at most once per audit period otherwise. One flow dump (table 35, cookie = app | round 0 |
+   * category `learned`) per pass, and only when the node has MAC-less pods. A rejected probe is reported on
+   * `errors$` and does not fail the pass.
+   */
+  private async probeUnlearnedPods(d: NodeDesiredState, reason: ReconcileReason): Promise<void> {
+    const targets = d.macProbes;
+    const live = new Set(targets.map((t) => t.port));
+    for (const p of this.probed.keys()) if (!live.has(p)) this.probed.delete(p);
+    if (targets.length === 0 || !this.session) return;
+    const session = this.session;
+    const learnedSpace = makeOverlayCookie(CookieCategory.learned, 0, 0);
+    const learned = await session.dumpFlows({ tableId: OverlayTable.podMac, cookie: learnedSpace, cookieMask: MASK_APP_ROUND_CATEGORY });
+    const have = new Set(learned.map((f) => parseOverlayCookie(f.cookie).object));
+    const now = Date.now();
+    const audit = this.opts.auditIntervalMs ?? 10_000;
+    // Audit ticks are one period apart (timer jitter aside); forced audits come no closer than that either.
+    const minGap = audit > 0 ? Math.floor(audit * 0.8) : 1000;
+    const due = targets.filter((t) => {
+      if (have.has(cookieObjectId(t.port))) return false;
+      const prev = this.probed.get(t.port);
+      if (!prev || prev.ofport !== t.ofport || prev.ip !== t.ip || reason === 'reconnect') return true;
+      return reason === 'audit' && now - prev.at >= minGap;
+    });
+    if (due.length === 0) return;
+    for (const t of due) this.probed.set(t.port, { ofport: t.ofport, ip: t.ip, at: now });
+    const results = await Promise.allSettled(
+      due.map((t) => session.request(arpProbePacketOut({ ofport: t.ofport, senderMac: d.gatewayMac, senderIp: d.gatewayIp, targetIp: t.ip }))),
+    );
+    results.forEach((r, i) => {
+      if (r.status === 'rejected')
+        this.owner.reportError(this.name, new TopologyError('TOPOLOGY_PROBE_FAILED', `node ${this.name} pod ${due[i]!.port}: ARP probe rejected: ${(r.reason as Error).message}`, {
+          node: this.name,
+          field: 'ports',
+          value: due[i]!.port,
+        }));
+    });
+    this.owner.probes$.next({ node: this.name, ports: due.map((t) => t.port), reason, at: now });
   }
 
   /** The node left the topology: delete all our flows there (one delete by cookie/mask), then disconnect. */
@@ -388,6 +451,7 @@ export class OverlayReconciler {
   private readonly convergedSubject = new Subject<NodeConvergence>();
   private readonly errorsSubject = new Subject<OverlayNodeError>();
   /** @internal */ readonly reconnects$ = new Subject<{ node: string; at: number }>();
+  /** @internal */ readonly probes$ = new Subject<MacProbeEvent>();
   private sub?: Subscription;
   private readonly removing = new Set<Promise<void>>();
   readonly hostNetwork: HostNetwork;
@@ -398,6 +462,8 @@ export class OverlayReconciler {
   readonly errors$: Observable<OverlayNodeError> = this.errorsSubject.asObservable();
   /** OpenFlow reconnects (e.g. ovs-vswitchd restarted); a replay pass follows. */
   readonly reconnected$: Observable<{ node: string; at: number }> = this.reconnects$.asObservable();
+  /** ARP probes sent to MAC-less pods whose MAC was not learned yet (one event per pass that sent any). */
+  readonly macProbes$: Observable<MacProbeEvent> = this.probes$.asObservable();
 
   constructor(
     readonly store: TopologyStore,
@@ -515,5 +581,6 @@ export class OverlayReconciler {
     this.convergedSubject.complete();
     this.errorsSubject.complete();
     this.reconnects$.complete();
+    this.probes$.complete();
   }
 }

@@ -18,6 +18,7 @@ import {
 } from '../../../src/topology/cookies';
 import { OpenFlowSession } from '../../../src/openflow/session';
 import type { FlowMod } from '../../../src/openflow/types';
+import { macForIpv4, parseIpv4Address } from '../../../src/topology/cidr';
 import { TopologyError } from '../../../src/topology/model';
 import type { NodeConvergence } from '../../../src/topology/reconciler';
 import { continuousPing, dumpFlows, pingMatrix, receiverSees, startOverlay, tcpConnect } from './helpers';
@@ -226,26 +227,63 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     expect(ov.store.snapshot().nodes[1].pods.map((p) => p.port)).toEqual([node.pods[0].port]);
     expect((await dumpFlows(lab, 'node2')).filter((l) => l.includes(pod.ip))).toEqual([]);
     expect(await lab.ping(from.netns, pod.ip)).toBe(false);
-    // Re-added the plain way, with only external_ids:pod-ip: the switch learns its MAC from its own traffic.
+    // Re-added the plain way, with only external_ids:pod-ip, and kept silent (it sends nothing of its own; its
+    // neighbour table is emptied first so that the gateway entry below can only come from the probe).
+    const mgmt = node.openflowEndpoint.slice(5);
+    const gwMac = macForIpv4(parseIpv4Address(node.gatewayIp)!);
+    await run('ip', ['-n', pod.netns, 'neigh', 'flush', 'all']);
+    const gwArpReplies = async () => {
+      // the pod's ARP reply to the gateway: table 20, arp_tpa=<gateway> (priority 250) -> gateway port only
+      const { stdout } = await run('ovs-ofctl', ['-O', 'OpenFlow13', 'dump-flows', mgmt, `table=20,arp,arp_tpa=${node.gatewayIp}`]);
+      const line = stdout.split('\n').find((l) => l.includes('priority=250'));
+      return Number(/n_packets=(\d+)/.exec(line ?? '')?.[1] ?? NaN);
+    };
+    const repliesBefore = await gwArpReplies();
+    const learnedFlows = async () => (await dumpFlows(lab, 'node2')).filter((l) => / table=35, .*reg1=/.test(l));
+    // No event tells when ovs-vswitchd learned a flow: after the probe event, poll with a deadline.
+    const untilLearned = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while ((await learnedFlows()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return learnedFlows();
+    };
+    const probedOn = (reason?: string) =>
+      firstValueFrom(ov.rec.macProbes$.pipe(filter((e) => e.node === 'node2' && (!reason || e.reason === reason) && e.ports.includes(pod.port))));
+    const probed = probedOn(); // a change pass (or an audit pass that picked up the change first)
+    const tAdd = Date.now();
     await vsctl('add-port', 'obr0', pod.port, '--', 'set', 'interface', pod.port, `external_ids:pod-ip=${pod.ip}`);
     await firstValueFrom(ov.store.state$.pipe(filter((st) => st.nodes[1].pods.some((p) => p.port === pod.port && p.ofport !== undefined))));
-    await ov.rec.whenConverged(10_000);
     expect(ov.store.snapshot().nodes[1].pods.find((p) => p.port === pod.port)?.mac).toBeUndefined();
-    const learnedFlows = async () => (await dumpFlows(lab, 'node2')).filter((l) => / table=35, .*reg1=/.test(l));
-    expect(await learnedFlows()).toEqual([]);
+    // the reconciler probes it (ARP request from the gateway, PACKET_OUT to its port); its reply is learned
+    await probed;
+    const learned = await untilLearned(3000);
+    const learnedMs = Date.now() - tAdd;
+    expect(learned).toHaveLength(1);
+    expect(learned[0]).toContain(`cookie=0x${learnedCookie(pod.port).toString(16)},`);
+    const loaded = /load:(0x[0-9a-f]+)->NXM_OF_ETH_DST\[\]/.exec(learned[0]);
+    expect(loaded && BigInt(loaded[1])).toBe(BigInt(`0x${pod.mac.replace(/:/g, '')}`));
+    // the probe reached the pod (its kernel recorded the requester: gateway IP with the gateway MAC) ...
+    expect((await run('ip', ['-n', pod.netns, 'neigh', 'show', node.gatewayIp])).stdout).toContain(`lladdr ${gwMac}`);
+    // ... and its reply went to the gateway port (table 20), not into the tunnel
+    expect(await gwArpReplies()).toBeGreaterThan(repliesBefore);
+    expect((await dumpFlows(lab, 'node2')).filter((l) => /\barp\b/.test(l) && l.includes('load:0xfde9->NXM_NX_REG1'))).toEqual([]);
+    // A learned flow that went (idle timeout, or deleted): the next audit probes again, and it comes back.
+    const reprobed = probedOn('audit');
+    await run('ovs-ofctl', ['-O', 'OpenFlow13', 'del-flows', mgmt, `table=35,cookie=0x${learnedCookie(pod.port).toString(16)}/-1`]);
+    await reprobed; // emitted only when the audit's dump found no learned flow for the pod
+    expect(await untilLearned(3000)).toHaveLength(1);
+    // TCP from a pod on another node reaches the silent pod first time (no longer a broadcast frame)
     const far = lab.state.nodes[2].pods[0];
-    // reached first, from another node (nothing learned yet), then it reaches pods on other nodes, a pod on its
-    // own node reaches it (its ARP request is delivered to it and it answers), and its node reaches it
+    const tTcp = Date.now();
+    expect(await tcpConnect(far.netns, pod.netns, pod.ip)).toBe(far.ip);
+    log(`MAC-less silent pod: MAC learned ${learnedMs} ms after add-port; TCP accepted in ${Date.now() - tTcp} ms`);
+    expect(Date.now() - tTcp).toBeLessThan(3000);
+    // it reaches pods on other nodes, a pod on its own node reaches it (its ARP request is delivered to it and it
+    // answers), and its node reaches it
     expect(await lab.ping(from.netns, pod.ip, { attempts: 3 })).toBe(true);
     expect(await lab.ping(pod.netns, far.ip, { attempts: 3 })).toBe(true);
     expect(await lab.ping(far.netns, pod.ip, { attempts: 3 })).toBe(true);
     expect(await lab.ping(node.pods[0].netns, pod.ip, { attempts: 3 })).toBe(true);
     expect(await lab.ping(node.netns, pod.ip, { attempts: 3 })).toBe(true);
-    const learned = await learnedFlows();
-    expect(learned).toHaveLength(1);
-    expect(learned[0]).toContain(`cookie=0x${learnedCookie(pod.port).toString(16)},`);
-    const loaded = /load:(0x[0-9a-f]+)->NXM_OF_ETH_DST\[\]/.exec(learned[0]);
-    expect(loaded && BigInt(loaded[1])).toBe(BigInt(`0x${pod.mac.replace(/:/g, '')}`));
     // ARP stays local: no flow sends ARP into the tunnel
     expect((await dumpFlows(lab, 'node2')).filter((l) => /\barp\b/.test(l) && l.includes('load:0xfde9->NXM_NX_REG1'))).toEqual([]);
     // the pod leaves: its learned MAC goes with it (same bundle); back with pod-mac for the tests that follow
@@ -253,22 +291,6 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     await firstValueFrom(ov.store.state$.pipe(filter((st) => !st.nodes[1].pods.some((p) => p.port === pod.port))));
     await ov.rec.whenConverged(10_000);
     expect(await learnedFlows()).toEqual([]);
-    // CNI order: port attached (pod-ip only), then the pod's interface comes up; its IPv6 neighbour discovery
-    // teaches the switch its MAC before it sends any IPv4, so even TCP (which a pod drops when it arrives in a
-    // broadcast frame) reaches it first time. No event tells when ovs-vswitchd learned: poll with a deadline.
-    await vsctl('add-port', 'obr0', pod.port, '--', 'set', 'interface', pod.port, `external_ids:pod-ip=${pod.ip}`);
-    await firstValueFrom(ov.store.state$.pipe(filter((st) => st.nodes[1].pods.some((p) => p.port === pod.port && p.ofport !== undefined))));
-    await ov.rec.whenConverged(10_000);
-    await run('ip', ['-n', pod.netns, 'link', 'set', 'eth0', 'down']);
-    await run('ip', ['-n', pod.netns, 'link', 'set', 'eth0', 'up']);
-    await run('ip', ['-n', pod.netns, 'route', 'replace', 'default', 'via', node.gatewayIp]); // gone with the link
-    const deadline = Date.now() + 5000;
-    while ((await learnedFlows()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await learnedFlows()).toHaveLength(1);
-    expect(await tcpConnect(far.netns, pod.netns, pod.ip)).toBe(far.ip);
-    await vsctl('del-port', 'obr0', pod.port);
-    await firstValueFrom(ov.store.state$.pipe(filter((st) => !st.nodes[1].pods.some((p) => p.port === pod.port))));
-    await ov.rec.whenConverged(10_000);
     await vsctl('add-port', 'obr0', pod.port, '--', 'set', 'interface', pod.port, `external_ids:pod-ip=${pod.ip}`,
       `external_ids:pod-mac=${pod.mac}`);
     await firstValueFrom(ov.store.state$.pipe(filter((st) => st.nodes[1].pods.some((p) => p.port === pod.port && p.ofport !== undefined))));

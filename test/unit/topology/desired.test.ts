@@ -134,6 +134,8 @@ describe('desired state (routed)', () => {
     // no ARP responder for it: its ARP is delivered to its port only
     expect(d.flows.filter((f) => f.match.includes('arp_tpa=10.244.0.19')).map((f) => f.actions)).toEqual(['load:2->NXM_NX_REG1[],goto_table:40']);
     expect(d.learnedMacPorts).toEqual(['p2']);
+    // the ARP probe's target: that pod's port, ofport and IP (pods with a pod-mac are never probed)
+    expect(d.macProbes).toEqual([{ port: 'p2', ofport: 2, ip: '10.244.0.19' }]);
     expect(learnedCookieMask('p2')).toEqual({ cookie: learnedCookie('p2'), mask: MASK_OBJECT });
   });
 
