@@ -3,7 +3,7 @@
  * OpenFlow (no ovs-ofctl/ovs-vsctl in the path), pods are discovered from OVSDB, and the acceptance checks of
  * issue 5 run against real Open vSwitch.
  */
-import { firstValueFrom, filter } from 'rxjs';
+import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { Lab } from '../../../src/lab/lab';
 import { run } from '../../../src/lab/process';
 import {
@@ -270,6 +270,34 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     const reprobed = probedOn('audit');
     await run('ovs-ofctl', ['-O', 'OpenFlow13', 'del-flows', mgmt, `table=35,cookie=0x${learnedCookie(pod.port).toString(16)}/-1`]);
     await reprobed; // emitted only when the audit's dump found no learned flow for the pod
+    expect(await untilLearned(3000)).toHaveLength(1);
+    // ovs-vswitchd restarted (learned flows are gone with it): the reconnect pass probes again.
+    const probes: { reason: string; ports: readonly string[] }[] = [];
+    const probeSub = ov.rec.macProbes$.pipe(filter((e) => e.node === 'node2')).subscribe((e) => probes.push(e));
+    const replayed = firstValueFrom(ov.rec.converged$.pipe(filter((c) => c.node === 'node2' && c.reason === 'reconnect')));
+    await lab.restartDaemon(node.name, 'ovs-vswitchd');
+    await replayed; // the probe is sent inside that pass, before it reports convergence
+    probeSub.unsubscribe();
+    expect(probes).toContainEqual(expect.objectContaining({ reason: 'reconnect', ports: [pod.port] }));
+    expect(await untilLearned(3000)).toHaveLength(1);
+    // Bounded: a pod that does not answer (arp_ignore=8: no ARP replies at all) is probed at most once per audit
+    // pass (audit period 500 ms), and only on audits; counted over 4 audit passes.
+    const sysctl = (v: number) => run('ip', ['netns', 'exec', pod.netns, 'sysctl', '-q', '-w', `net.ipv4.conf.all.arp_ignore=${v}`]);
+    await sysctl(8);
+    try {
+      const seen: { reason: string; ports: readonly string[] }[] = [];
+      const sub2 = ov.rec.macProbes$.pipe(filter((e) => e.node === 'node2')).subscribe((e) => seen.push(e));
+      await run('ovs-ofctl', ['-O', 'OpenFlow13', 'del-flows', mgmt, `table=35,cookie=0x${learnedCookie(pod.port).toString(16)}/-1`]);
+      await firstValueFrom(ov.rec.converged$.pipe(filter((c) => c.node === 'node2' && c.reason === 'audit'), take(4), toArray()));
+      sub2.unsubscribe();
+      expect(seen.every((e) => e.reason === 'audit' && e.ports.length === 1 && e.ports[0] === pod.port)).toBe(true);
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(seen.length).toBeLessThanOrEqual(4);
+      expect(await learnedFlows()).toEqual([]);
+    } finally {
+      await sysctl(0);
+    }
+    // answering again: the next audit's probe is learned
     expect(await untilLearned(3000)).toHaveLength(1);
     // TCP from a pod on another node reaches the silent pod first time (no longer a broadcast frame)
     const far = lab.state.nodes[2].pods[0];
