@@ -280,10 +280,14 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
     probeSub.unsubscribe();
     expect(probes).toContainEqual(expect.objectContaining({ reason: 'reconnect', ports: [pod.port] }));
     expect(await untilLearned(3000)).toHaveLength(1);
-    // Bounded: a pod that does not answer (arp_ignore=8: no ARP replies at all) is probed at most once per audit
-    // pass (audit period 500 ms), and only on audits; counted over 4 audit passes.
-    const sysctl = (v: number) => run('ip', ['netns', 'exec', pod.netns, 'sysctl', '-q', '-w', `net.ipv4.conf.all.arp_ignore=${v}`]);
-    await sysctl(8);
+    // Bounded: a pod that does not answer is probed at most once per audit pass (audit period 500 ms), and only on
+    // audits; counted over 4 audit passes. The pod must send nothing at all meanwhile (any frame from it is
+    // learned): no ARP on eth0 (neither replies nor requests) and no IPv6 (no ND/MLD).
+    const silence = async (on: boolean) => {
+      await run('ip', ['-n', pod.netns, 'link', 'set', 'eth0', 'arp', on ? 'off' : 'on']);
+      await run('ip', ['netns', 'exec', pod.netns, 'sysctl', '-q', '-w', `net.ipv6.conf.eth0.disable_ipv6=${on ? 1 : 0}`]);
+    };
+    await silence(true);
     try {
       const seen: { reason: string; ports: readonly string[] }[] = [];
       const sub2 = ov.rec.macProbes$.pipe(filter((e) => e.node === 'node2')).subscribe((e) => seen.push(e));
@@ -295,7 +299,7 @@ describe('routed overlay (GRE, 3 nodes x 2 pods)', () => {
       expect(seen.length).toBeLessThanOrEqual(4);
       expect(await learnedFlows()).toEqual([]);
     } finally {
-      await sysctl(0);
+      await silence(false);
     }
     // answering again: the next audit's probe is learned
     expect(await untilLearned(3000)).toHaveLength(1);
