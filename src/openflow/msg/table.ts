@@ -21,6 +21,7 @@ import {
 import { codec, mpCodec } from './codec';
 import { forEachProp, hx, parseFixed, writeProp } from './common';
 import { expectEnd } from './switch';
+import { oxmFieldByHeader } from '../oxm';
 
 // ofp_table_mod (A.3.3): table_id u8, pad 3, config u32.
 export const tableModCodec = codec<TableMod>({
@@ -331,13 +332,23 @@ function formatTfProp(p: TableFeatureProperty): string {
     case 'WRITE_SETFIELD_MISS':
     case 'APPLY_SETFIELD':
     case 'APPLY_SETFIELD_MISS':
-      return `${n}=${p.oxmIds.map((o) => hx(o.header)).join(',')}`;
+      return `${n}=${p.oxmIds.map(formatOxmId).join(',')}`;
     case 'INSTRUCTIONS':
     case 'INSTRUCTIONS_MISS':
       return `${n}=${formatTfIds(p.ids, TF_INSTRUCTION_NAMES)}`;
     default:
       return `${n}=${formatTfIds(p.ids, TF_ACTION_NAMES)}`;
   }
+}
+
+/**
+ * An OXM id by its field name from the registry (OVS prints meta-flow names too), `/mask` when the hasmask bit
+ * is set (for MATCH: arbitrary masks supported); a field we do not model prints as its header in hex.
+ */
+function formatOxmId(o: OxmId): string {
+  const f = oxmFieldByHeader(o.header, o.experimenter ?? 0);
+  const name = f ? f.name : hx(o.header) + (o.experimenter !== undefined ? `:${hx(o.experimenter)}` : '');
+  return o.header & 0x100 ? `${name}/mask` : name;
 }
 
 /** Ascending runs of ids as OVS prints next tables ("1-253"); other ids comma-separated in wire order. */
