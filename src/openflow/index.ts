@@ -7,6 +7,7 @@ export * from './framer';
 export * from './dispatch';
 export { versionsFromBitmaps, bitmapsFromVersions } from './msg/switch';
 export { ofpErrorName, OFP_ERROR_TYPE_NAMES, OFP_ERROR_CODE_NAMES, OFP_EXPERIMENTER_ERROR_NAMES } from './msg/error';
+export { formatTableFeaturesOvs } from './msg/table-text';
 export * from './runtime-errors';
 export * from './endpoint';
 export * from './backoff';
