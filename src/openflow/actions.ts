@@ -1084,11 +1084,8 @@ function decodeLearn(r: Reader, v2: boolean): Action {
 
 function decodeOne(r: Reader, depth: number): Action {
   const at = r.offset;
-  if (r.remaining < 4) throw r.error('OFPBAC_BAD_LEN', `action header needs 4 bytes, ${r.remaining} remain`);
+  const len = r.tlvLength8('action', 'OFPBAC_BAD_LEN');
   const type = r.peekU16();
-  const len = r.peekU16(2);
-  if (len < 8 || len % 8 !== 0) throw r.error('OFPBAC_BAD_LEN', `action type ${type} length ${len} is not a positive multiple of 8`);
-  if (len > r.remaining) throw r.error('OFPBAC_BAD_LEN', `action type ${type} length ${len} exceeds the ${r.remaining} bytes left`);
   const rawStart = r.pos;
   const a = r.sub(len, 'action', 'OFPBAC_BAD_LEN');
   a.skip(4);

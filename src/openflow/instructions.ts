@@ -96,11 +96,8 @@ export function decodeInstructions(r: Reader): Instruction[] {
   while (r.remaining > 0) {
     if (out.length >= MAX_INSTRUCTIONS) throw r.error('OFPBIC_BAD_LEN', `more than ${MAX_INSTRUCTIONS} instructions`);
     const at = r.offset;
-    if (r.remaining < 4) throw r.error('OFPBIC_BAD_LEN', `instruction header needs 4 bytes, ${r.remaining} remain`);
+    const len = r.tlvLength8('instruction', 'OFPBIC_BAD_LEN');
     const type = r.peekU16();
-    const len = r.peekU16(2);
-    if (len < 8 || len % 8 !== 0) throw r.error('OFPBIC_BAD_LEN', `instruction type ${type} length ${len} is not a positive multiple of 8`);
-    if (len > r.remaining) throw r.error('OFPBIC_BAD_LEN', `instruction type ${type} length ${len} exceeds the ${r.remaining} bytes left`);
     const rawStart = r.pos;
     const s = r.sub(len, 'instruction', 'OFPBIC_BAD_LEN');
     s.skip(4);

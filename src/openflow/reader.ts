@@ -124,6 +124,20 @@ export class Reader {
     return r;
   }
 
+  /**
+   * Checks the 4-byte type/length header at the cursor of a TLV whose length includes the header and must be a
+   * positive multiple of 8 and fit in what remains (OpenFlow 1.3 actions, A.2.5, and instructions, A.2.4), and
+   * returns that length; the cursor does not move. `code` is the family's BAD_LEN code.
+   */
+  tlvLength8(what: string, code: OpenFlowDecodeErrorCode): number {
+    if (this.remaining < 4) throw this.error(code, `${what} header needs 4 bytes, ${this.remaining} remain`);
+    const type = this.peekU16();
+    const len = this.peekU16(2);
+    if (len < 8 || len % 8 !== 0) throw this.error(code, `${what} type ${type} length ${len} is not a positive multiple of 8`);
+    if (len > this.remaining) throw this.error(code, `${what} type ${type} length ${len} exceeds the ${this.remaining} bytes left`);
+    return len;
+  }
+
   peekU16(at = 0): number {
     this.need(at + 2);
     return this.buf.readUInt16BE(this.pos + at);
